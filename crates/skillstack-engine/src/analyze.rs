@@ -1,0 +1,283 @@
+//! Analysing one file: read, parse, run the active rules' matchers, apply suppressions.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tree_sitter::{Parser, Tree};
+
+use crate::detect::Framework;
+use crate::discover::{describe_io, SkipReason, MINIFIED_LINE_LEN};
+use crate::finding::{fingerprint, Finding, Position};
+use crate::lang::Lang;
+use crate::predicates::enclosing_function;
+use crate::rule::matcher::Hit;
+use crate::rule::meta::{is_meta, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
+use crate::rule::{Confidence, Rule, RuleSet, Severity};
+use crate::suppress::directives;
+
+/// The rules to run and how to treat their findings, shared by every file of an audit.
+pub struct Selection<'r> {
+    /// Every loaded rule (suppressions may name any of them).
+    pub all: &'r RuleSet,
+    /// The selected rules, sorted by id.
+    pub active: Vec<&'r Rule>,
+    pub min_confidence: Confidence,
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+impl<'r> Selection<'r> {
+    fn is_active(&self, id: &str) -> bool {
+        self.active.iter().any(|r| r.id == id)
+    }
+
+    fn severity(&self, rule: &Rule) -> Severity {
+        self.severity_overrides.get(&rule.id).copied().unwrap_or(rule.severity)
+    }
+}
+
+/// What one file's analysis produced.
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    pub findings: Vec<Finding>,
+    /// Findings silenced by inline suppressions.
+    pub suppressed: usize,
+    /// Findings below the minimum confidence (not reported).
+    pub below_confidence: usize,
+    /// Tree-sitter found syntax errors (the file was still analysed).
+    pub parse_error: bool,
+    /// The source text, kept only when there are findings (the human report shows code frames).
+    pub source: Option<Arc<str>>,
+    pub skipped: Option<SkipReason>,
+    /// Could not be read.
+    pub error: Option<String>,
+}
+
+/// Where a file sits: how it is shown, how path globs see it, its language and framework.
+pub struct FileContext<'a> {
+    /// The path shown in output (relative to the working directory when possible, `/`-separated).
+    pub display: &'a str,
+    /// The path matchers' `paths` globs are tested against (relative to the scanned root).
+    pub rel: &'a str,
+    pub lang: Lang,
+    pub framework: Option<Framework>,
+}
+
+thread_local! {
+    static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
+}
+
+/// Reads a file from disk and analyses it. Binary, minified and unreadable files are reported
+/// as skipped or errored, never analysed.
+pub fn analyze_path(path: &Path, ctx: &FileContext, sel: &Selection, budget: Duration) -> FileAnalysis {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return FileAnalysis { error: Some(format!("cannot read: {}", describe_io(&e))), ..Default::default() },
+    };
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return FileAnalysis { skipped: Some(SkipReason::Binary), ..Default::default() };
+    }
+    if bytes.split(|&b| b == b'\n').any(|l| l.len() > MINIFIED_LINE_LEN) {
+        return FileAnalysis { skipped: Some(SkipReason::Minified), ..Default::default() };
+    }
+    // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    analyze_source(text, ctx, sel, budget)
+}
+
+/// Parses `src` with the thread's parser for `lang`, within a time budget. `None` when the budget ran out.
+pub fn parse(lang: Lang, src: &str, budget: Duration) -> Option<Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let parser = parsers.entry(lang).or_insert_with(|| {
+            let mut p = Parser::new();
+            // The grammars are compiled into the binary with a matching ABI; failure is a build bug.
+            p.set_language(&lang.grammar()).expect("grammar ABI matches the tree-sitter runtime");
+            p
+        });
+        let start = Instant::now();
+        let mut over_budget = |_: &tree_sitter::ParseState| start.elapsed() > budget;
+        let bytes = src.as_bytes();
+        let len = bytes.len();
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < len { &bytes[i..] } else { &[] },
+            None,
+            Some(tree_sitter::ParseOptions::new().progress_callback(&mut over_budget)),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        tree
+    })
+}
+
+/// Analyses source text that is already in memory.
+pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Duration) -> FileAnalysis {
+    let mut out = FileAnalysis::default();
+    let Some(tree) = parse(ctx.lang, src, budget) else {
+        out.skipped = Some(SkipReason::Timeout);
+        return out;
+    };
+    out.parse_error = tree.root_node().has_error();
+
+    // 1. Run every applicable matcher.
+    struct Raw<'r> {
+        rule: &'r Rule,
+        hit: Hit,
+    }
+    let mut raw: Vec<Raw> = Vec::new();
+    for rule in &sel.active {
+        if rule.matchers.is_empty() || !rule.applies_to_framework(ctx.framework) {
+            continue;
+        }
+        let mut hits: Vec<Hit> = Vec::new();
+        for m in &rule.matchers {
+            if m.supports(ctx.lang) && m.applies_to_path(ctx.rel) {
+                m.run(ctx.lang, &tree, src, &mut hits);
+            }
+        }
+        // Several patterns may match the same node: one finding per place.
+        hits.sort_by_key(|h| (h.byte_range.start, h.byte_range.end));
+        hits.dedup_by_key(|h| (h.byte_range.start, h.byte_range.end));
+        raw.extend(hits.into_iter().map(|hit| Raw { rule, hit }));
+    }
+
+    // 2. Suppressions apply before the confidence filter, so that whether a suppression is
+    //    "used" does not depend on --min-confidence.
+    let dirs = directives(&tree, src);
+    let mut used: Vec<Vec<bool>> = dirs.iter().map(|d| vec![false; d.ids.len()]).collect();
+    let mut findings = Vec::new();
+    let mut seen: HashMap<(String, Option<String>, String), usize> = HashMap::new();
+    for Raw { rule, hit } in raw {
+        let line = hit.start.row + 1;
+        let mut suppressed = false;
+        for (d, flags) in dirs.iter().zip(used.iter_mut()) {
+            if d.covers(&rule.id, line) {
+                for (i, id) in d.ids.iter().enumerate() {
+                    if id == &rule.id {
+                        flags[i] = true;
+                    }
+                }
+                suppressed = true;
+            }
+        }
+        if suppressed {
+            out.suppressed += 1;
+            continue;
+        }
+        let confidence = hit.confidence.unwrap_or(rule.confidence);
+        if confidence < sel.min_confidence {
+            out.below_confidence += 1;
+            continue;
+        }
+        let symbol = symbol_at(&tree, hit.byte_range.clone(), ctx.lang, src);
+        let matched = src.get(hit.byte_range.clone()).unwrap_or("");
+        let key = (rule.id.clone(), symbol.clone(), matched.split_whitespace().collect::<Vec<_>>().join(" "));
+        let occurrence = {
+            let n = seen.entry(key).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        findings.push(Finding {
+            rule_id: rule.id.clone(),
+            severity: sel.severity(rule),
+            confidence,
+            path: ctx.display.to_string(),
+            start: Position::of_byte(src, hit.byte_range.start),
+            end: Position::of_byte(src, hit.byte_range.end),
+            byte_range: hit.byte_range.clone(),
+            message: fill(&rule.message, &hit.vars),
+            fingerprint: fingerprint(&rule.id, ctx.display, symbol.as_deref(), matched, occurrence),
+            symbol,
+            framework: ctx.framework,
+        });
+    }
+
+    // 3. Suppression hygiene: malformed directives, unknown rules, suppressions that matched nothing.
+    for (d, flags) in dirs.iter().zip(&used) {
+        let mut report = |rule_id: &str, vars: Vec<(String, String)>| {
+            let Some(rule) = sel.all.get(rule_id) else { return };
+            if !sel.is_active(rule_id) {
+                return;
+            }
+            let matched = src.get(d.byte_range.clone()).unwrap_or("");
+            findings.push(Finding {
+                rule_id: rule_id.to_string(),
+                severity: sel.severity(rule),
+                confidence: rule.confidence,
+                path: ctx.display.to_string(),
+                start: d.start,
+                end: d.end,
+                byte_range: d.byte_range.clone(),
+                message: fill(&rule.message, &vars),
+                fingerprint: fingerprint(rule_id, ctx.display, None, matched, d.start.line),
+                symbol: None,
+                framework: ctx.framework,
+            });
+        };
+        if let Some(problem) = &d.problem {
+            report(INVALID_SUPPRESSION, vec![("problem".into(), problem.clone())]);
+        }
+        for (id, was_used) in d.ids.iter().zip(flags) {
+            if !sel.all.contains(id) {
+                report(INVALID_SUPPRESSION, vec![(
+                    "problem".into(),
+                    format!("`skillstack-ignore[{id}]` names no known rule (`skillstack rules` lists them)"),
+                )]);
+            } else if !was_used && !is_meta(id) && sel.is_active(id) {
+                report(UNUSED_SUPPRESSION, vec![("rule".into(), id.clone())]);
+            }
+        }
+    }
+
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if !findings.is_empty() {
+        out.source = Some(Arc::from(src));
+    }
+    out.findings = findings;
+    out
+}
+
+/// The innermost named function, method or class around a byte range (for fingerprints and messages).
+fn symbol_at(tree: &Tree, range: std::ops::Range<usize>, lang: Lang, src: &str) -> Option<String> {
+    let node = tree.root_node().descendant_for_byte_range(range.start, range.end)?;
+    enclosing_function(node, lang, src)
+}
+
+/// Fills `{name}` placeholders with values shortened to one line.
+pub fn fill(template: &str, vars: &[(String, String)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in vars {
+        let pat = format!("{{{name}}}");
+        if out.contains(&pat) {
+            out = out.replace(&pat, &shorten(value));
+        }
+    }
+    out
+}
+
+/// One line, at most 60 characters, for quoting code in a message.
+pub fn shorten(s: &str) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 60 {
+        let cut: String = one.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        one
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_and_shortens() {
+        let vars = vec![("x".to_string(), "a\n   b".to_string())];
+        assert_eq!(fill("got `{x}` {y}", &vars), "got `a b` {y}");
+        assert_eq!(shorten(&"x".repeat(100)).chars().count(), 58);
+    }
+}

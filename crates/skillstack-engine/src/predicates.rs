@@ -1,0 +1,478 @@
+//! Named predicates that rule conditions use (`value = ...`, `is = ...`). Each is implemented
+//! once per language, documented here, and unit-tested on small snippets.
+//!
+//! Values (a string extracted from a captured node, then tested with `regex`/`not-regex`):
+//! - `text`: the node's source text (the default).
+//! - `binding-name`: the name the expression's value is bound to — the variable, property, hash
+//!   or array key, object key or keyword argument it is assigned to, or, when it is returned, the
+//!   name of the function returning it. Empty when there is none (e.g. a bare call statement).
+//! - `string-content`: the text of a string literal without its quotes (template and interpolated
+//!   strings keep their `${…}`/`#{…}`/`{$…}` parts); for a concatenation, its left-most piece.
+//! - `enclosing-function`: the name of the innermost function or method around the node.
+//!
+//! Boolean predicates (`is`/`is-not`):
+//! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
+//!   is not a literal, a CONSTANT or an explicit numeric conversion/quoting (`.to_i`, `(int)`,
+//!   `Number(…)`, `quote(…)`, …) — the shape of injectable SQL.
+
+use tree_sitter::Node;
+
+use crate::lang::Lang;
+use crate::rule::matcher::text;
+
+/// A value extractor for `value = "..."`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueFn {
+    Text,
+    BindingName,
+    StringContent,
+    EnclosingFunction,
+}
+
+impl ValueFn {
+    pub const NAMES: [&'static str; 4] = ["text", "binding-name", "string-content", "enclosing-function"];
+
+    pub fn parse(s: &str) -> Option<ValueFn> {
+        match s {
+            "text" => Some(ValueFn::Text),
+            "binding-name" => Some(ValueFn::BindingName),
+            "string-content" => Some(ValueFn::StringContent),
+            "enclosing-function" => Some(ValueFn::EnclosingFunction),
+            _ => None,
+        }
+    }
+
+    pub fn eval(self, node: Node, lang: Lang, src: &str) -> String {
+        match self {
+            ValueFn::Text => text(node, src).to_string(),
+            ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
+            ValueFn::StringContent => string_content(node, lang, src),
+            ValueFn::EnclosingFunction => enclosing_function(node, lang, src).unwrap_or_default(),
+        }
+    }
+}
+
+/// A boolean predicate for `is = "..."` / `is-not = "..."`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoolPredicate {
+    InterpolatedUnsafely,
+}
+
+impl BoolPredicate {
+    pub const NAMES: [&'static str; 1] = ["interpolated-unsafely"];
+
+    pub fn parse(s: &str) -> Option<BoolPredicate> {
+        match s {
+            "interpolated-unsafely" => Some(BoolPredicate::InterpolatedUnsafely),
+            _ => None,
+        }
+    }
+
+    pub fn eval(self, node: Node, lang: Lang, src: &str) -> bool {
+        match self {
+            BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
+        }
+    }
+}
+
+/// How far up the tree `binding-name` looks before giving up (an expression nests only so deep
+/// before it reaches its binding; a bound keeps deep trees cheap).
+const MAX_BINDING_DEPTH: usize = 24;
+
+/// The name an expression's value is bound to. See the module docs.
+pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
+    let mut child = node;
+    let mut cur = node.parent()?;
+    for _ in 0..MAX_BINDING_DEPTH {
+        let kind = cur.kind();
+        if lang.is_js_family() {
+            match kind {
+                "variable_declarator" => return field_name(cur, "name", lang, src),
+                "assignment_expression" | "augmented_assignment_expression" => {
+                    if is_field(cur, "right", child) {
+                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                    }
+                    return None;
+                }
+                "pair" => {
+                    if is_field(cur, "value", child) {
+                        return cur.child_by_field_name("key").map(|k| key_text(k, lang, src));
+                    }
+                    return None;
+                }
+                "public_field_definition" | "field_definition" => {
+                    return cur
+                        .child_by_field_name("name")
+                        .or_else(|| cur.child_by_field_name("property"))
+                        .map(|n| key_text(n, lang, src))
+                }
+                "return_statement" => return enclosing_function(cur, lang, src),
+                "arrow_function" => {
+                    // An expression body is an implicit return.
+                    return if is_field(cur, "body", child) { function_name(cur, lang, src) } else { None };
+                }
+                "statement_block" | "expression_statement" | "program" | "class_body" | "function_declaration"
+                | "method_definition" | "function_expression" | "if_statement" | "for_statement" => return None,
+                _ => {}
+            }
+        } else if lang == Lang::Ruby {
+            match kind {
+                "assignment" | "operator_assignment" => {
+                    if is_field(cur, "right", child) {
+                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                    }
+                    return None;
+                }
+                "pair" => {
+                    if is_field(cur, "value", child) {
+                        return cur.child_by_field_name("key").map(|k| key_text(k, lang, src));
+                    }
+                    return None;
+                }
+                "return" => return enclosing_function(cur, lang, src),
+                "body_statement" | "program" | "block_body" | "then" | "else" | "do" => {
+                    // The last statement of a method body is its implicit return value.
+                    if kind == "body_statement" && is_last_named(cur, child) {
+                        if let Some(m) = cur.parent().filter(|p| matches!(p.kind(), "method" | "singleton_method")) {
+                            return m.child_by_field_name("name").map(|n| text(n, src).to_string());
+                        }
+                    }
+                    return None;
+                }
+                "method" | "singleton_method" | "class" | "module" | "block" | "do_block" | "lambda" => return None,
+                _ => {}
+            }
+        } else {
+            match kind {
+                "assignment_expression" | "augmented_assignment_expression" | "reference_assignment_expression" => {
+                    if is_field(cur, "right", child) {
+                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                    }
+                    return None;
+                }
+                "array_element_initializer" => {
+                    // `'key' => value`: the key is the first named child when there are two.
+                    let mut c = cur.walk();
+                    let kids: Vec<Node> = cur.named_children(&mut c).collect();
+                    if kids.len() == 2 && kids[1].id() == child.id() {
+                        return Some(key_text(kids[0], lang, src));
+                    }
+                    return None;
+                }
+                "return_statement" => return enclosing_function(cur, lang, src),
+                "property_element" => return Some(text(cur, src).trim_start_matches('$').split(['=', ' ']).next().unwrap_or("").to_string()),
+                "compound_statement" | "expression_statement" | "program" | "declaration_list" | "function_definition"
+                | "method_declaration" | "if_statement" => return None,
+                _ => {}
+            }
+        }
+        child = cur;
+        cur = cur.parent()?;
+    }
+    None
+}
+
+fn is_field(parent: Node, field: &str, child: Node) -> bool {
+    parent.child_by_field_name(field).is_some_and(|n| n.id() == child.id())
+}
+
+fn is_last_named(parent: Node, child: Node) -> bool {
+    let count = parent.named_child_count();
+    count > 0 && parent.named_child(count - 1).is_some_and(|n| n.id() == child.id())
+}
+
+fn field_name(node: Node, field: &str, lang: Lang, src: &str) -> Option<String> {
+    node.child_by_field_name(field).map(|n| key_text(n, lang, src))
+}
+
+/// The name an assignment target stands for: `x`, `obj.x`, `obj['x']`, `@x`, `$x`, `$o->x`, `h[:x]`.
+fn lvalue_name(node: Node, lang: Lang, src: &str) -> Option<String> {
+    match node.kind() {
+        "member_expression" => node.child_by_field_name("property").map(|p| text(p, src).to_string()),
+        "subscript_expression" => {
+            let idx = node.child_by_field_name("index").or_else(|| last_named(node))?;
+            Some(key_text(idx, lang, src))
+        }
+        "call" => node.child_by_field_name("method").map(|m| text(m, src).to_string()),
+        "element_reference" => last_named(node).map(|k| key_text(k, lang, src)),
+        "member_access_expression" | "nullsafe_member_access_expression" | "scoped_property_access_expression" => {
+            node.child_by_field_name("name").map(|n| key_text(n, lang, src))
+        }
+        _ => Some(key_text(node, lang, src)),
+    }
+}
+
+fn last_named(node: Node) -> Option<Node> {
+    let n = node.named_child_count();
+    if n == 0 {
+        None
+    } else {
+        node.named_child(n - 1)
+    }
+}
+
+/// A key or name as a bare word: quotes, `:`, `@`, `$` stripped.
+fn key_text(node: Node, lang: Lang, src: &str) -> String {
+    let raw = if matches!(node.kind(), "string" | "encapsed_string" | "template_string") {
+        string_content(node, lang, src)
+    } else {
+        text(node, src).to_string()
+    };
+    raw.trim().trim_start_matches([':', '@', '$']).trim_end_matches(':').to_string()
+}
+
+/// The name of the innermost function or method around `node`.
+pub fn enclosing_function(node: Node, lang: Lang, src: &str) -> Option<String> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        let is_fn = if lang.is_js_family() {
+            matches!(
+                n.kind(),
+                "function_declaration" | "generator_function_declaration" | "method_definition" | "function_expression" | "arrow_function" | "function"
+            )
+        } else if lang == Lang::Ruby {
+            matches!(n.kind(), "method" | "singleton_method")
+        } else {
+            matches!(n.kind(), "function_definition" | "method_declaration")
+        };
+        if is_fn {
+            return function_name(n, lang, src);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// A function's own name, or for an anonymous function the name it is bound to.
+fn function_name(f: Node, lang: Lang, src: &str) -> Option<String> {
+    if let Some(n) = f.child_by_field_name("name") {
+        return Some(key_text(n, lang, src));
+    }
+    binding_name(f, lang, src)
+}
+
+/// The literal text of a string node without delimiters; for a concatenation, its left-most piece.
+pub fn string_content(node: Node, lang: Lang, src: &str) -> String {
+    match node.kind() {
+        "binary_expression" | "binary" => {
+            return node.child_by_field_name("left").map(|l| string_content(l, lang, src)).unwrap_or_default()
+        }
+        "parenthesized_expression" => {
+            return node.named_child(0).map(|c| string_content(c, lang, src)).unwrap_or_default()
+        }
+        _ => {}
+    }
+    let t = text(node, src);
+    match node.kind() {
+        "template_string" => t.trim_start_matches('`').trim_end_matches('`').to_string(),
+        "string" | "encapsed_string" => {
+            let t = t.trim_start_matches(['b', 'B']);
+            let t = t.strip_prefix('"').or_else(|| t.strip_prefix('\'')).unwrap_or(t);
+            t.strip_suffix('"').or_else(|| t.strip_suffix('\'')).unwrap_or(t).to_string()
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// See the module docs.
+pub fn interpolated_unsafely(node: Node, lang: Lang, src: &str) -> bool {
+    let mut spliced: Vec<Node> = Vec::new();
+    collect_spliced(node, lang, &mut spliced);
+    spliced.iter().any(|n| !is_safe_splice(*n, lang, src))
+}
+
+/// Collects the expressions spliced into a string: interpolations and non-literal concatenation operands.
+fn collect_spliced<'t>(node: Node<'t>, lang: Lang, out: &mut Vec<Node<'t>>) {
+    let mut c = node.walk();
+    match node.kind() {
+        // JS template: `${expr}`
+        "template_string" => {
+            for child in node.named_children(&mut c) {
+                if child.kind() == "template_substitution" {
+                    if let Some(e) = child.named_child(0) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        // Ruby "…#{expr}…", heredoc bodies.
+        "string" | "heredoc_body" if lang == Lang::Ruby => {
+            for child in node.named_children(&mut c) {
+                if child.kind() == "interpolation" {
+                    if let Some(e) = child.named_child(0) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        // PHP "…$x…{$x}…", heredocs.
+        "encapsed_string" | "heredoc" | "heredoc_body" if lang == Lang::Php => {
+            for child in node.named_children(&mut c) {
+                match child.kind() {
+                    "string_content" | "string_value" | "escape_sequence" | "heredoc_start" | "heredoc_end" => {}
+                    "heredoc_body" => collect_spliced(child, lang, out),
+                    _ => out.push(child),
+                }
+            }
+        }
+        // Concatenation: `a + b` (JS, Ruby), `a . b` (PHP).
+        "binary_expression" | "binary" => {
+            let op = node.child_by_field_name("operator").map(|o| o.kind()).unwrap_or("");
+            if op == "+" || op == "." {
+                for side in ["left", "right"] {
+                    if let Some(s) = node.child_by_field_name(side) {
+                        if is_string_like(s) {
+                            collect_spliced(s, lang, out);
+                        } else {
+                            out.push(s);
+                        }
+                    }
+                }
+            }
+        }
+        "parenthesized_expression" | "parenthesized_statements" => {
+            if let Some(inner) = node.named_child(0) {
+                collect_spliced(inner, lang, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_string_like(n: Node) -> bool {
+    matches!(n.kind(), "string" | "template_string" | "encapsed_string" | "heredoc" | "binary_expression" | "binary" | "parenthesized_expression")
+}
+
+/// Is a spliced expression harmless: a literal, a CONSTANT, or an explicit numeric conversion/quoting?
+fn is_safe_splice(n: Node, lang: Lang, src: &str) -> bool {
+    let t = text(n, src).trim();
+    let is_constant_name = |s: &str| {
+        let s = s.rsplit(['.', ':', '>']).next().unwrap_or(s);
+        !s.is_empty() && s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
+    match n.kind() {
+        "number" | "integer" | "float" | "true" | "false" | "null" | "nil" | "boolean" => return true,
+        "string" if lang != Lang::Ruby => return true,
+        "string" | "template_string" => return !interpolated_unsafely(n, lang, src),
+        "constant" | "scope_resolution" => return true,
+        "class_constant_access_expression" => return true,
+        "cast_expression" => {
+            return n.child_by_field_name("type").is_some_and(|ty| matches!(text(ty, src), "int" | "integer" | "float" | "bool" | "double"))
+        }
+        "identifier" | "member_expression" | "name" if is_constant_name(t) => return true,
+        _ => {}
+    }
+    // Explicit numeric conversions and quoting helpers.
+    const SAFE_CALL_SUFFIXES: [&str; 8] = [".to_i", ".to_f", ".to_d", ".to_r", ".toFixed", ".length", ".size", ".count"];
+    if SAFE_CALL_SUFFIXES.iter().any(|s| t.ends_with(s) || t.contains(&format!("{s}(")) && t.ends_with(')')) {
+        return true;
+    }
+    const SAFE_FUNCS: [&str; 15] = [
+        "Number(", "parseInt(", "parseFloat(", "intval(", "floatval(", "(int)", "quote(", "quote_table_name(", "quote_column_name(",
+        "sanitize_sql", "connection.quote", "->quote(", "Integer(", "Float(", "PDO::quote(",
+    ];
+    SAFE_FUNCS.iter().any(|f| t.starts_with(f) || t.contains(&format!(".{f}")) || t.contains(&format!("::{f}")))
+        || t == "table_name"
+        || t.ends_with(".table_name")
+        || t.ends_with("quoted_table_name")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(lang: Lang, src: &str) -> tree_sitter::Tree {
+        let mut p = tree_sitter::Parser::new();
+        p.set_language(&lang.grammar()).unwrap();
+        p.parse(src, None).unwrap()
+    }
+
+    /// Finds the first node whose text is exactly `needle` (smallest first).
+    fn find<'t>(tree: &'t tree_sitter::Tree, src: &str, needle: &str) -> Node<'t> {
+        let start = src.find(needle).expect("needle in source");
+        let end = start + needle.len();
+        let mut node = tree.root_node().descendant_for_byte_range(start, end).unwrap();
+        while node.byte_range() != (start..end) {
+            node = node.parent().expect("a node spans exactly the needle");
+        }
+        node
+    }
+
+    fn binding(lang: Lang, src: &str, needle: &str) -> Option<String> {
+        let tree = parse(lang, src);
+        binding_name(find(&tree, src, needle), lang, src)
+    }
+
+    #[test]
+    fn binding_names_in_js() {
+        let l = Lang::TypeScript;
+        assert_eq!(binding(l, "const resetToken = Math.random().toString(36);", "Math.random()"), Some("resetToken".into()));
+        assert_eq!(binding(l, "user.apiKey = String(Math.random());", "Math.random()"), Some("apiKey".into()));
+        assert_eq!(binding(l, "data['token'] = Math.random();", "Math.random()"), Some("token".into()));
+        assert_eq!(binding(l, "await db.insert({ inviteToken: Math.random() });", "Math.random()"), Some("inviteToken".into()));
+        assert_eq!(binding(l, "function makeToken() { return Math.random().toString(36); }", "Math.random()"), Some("makeToken".into()));
+        assert_eq!(binding(l, "const genCode = () => Math.random();", "Math.random()"), Some("genCode".into()));
+        assert_eq!(binding(l, "function token() { log(Math.random()); }", "Math.random()"), None);
+        assert_eq!(binding(l, "setTimeout(f, Math.random() * 100);", "Math.random()"), None);
+    }
+
+    #[test]
+    fn binding_names_in_ruby() {
+        let l = Lang::Ruby;
+        assert_eq!(binding(l, "token = rand(1000)\n", "rand(1000)"), Some("token".into()));
+        assert_eq!(binding(l, "@reset_token = rand(1000)\n", "rand(1000)"), Some("reset_token".into()));
+        assert_eq!(binding(l, "user.otp_code = rand(1000)\n", "rand(1000)"), Some("otp_code".into()));
+        assert_eq!(binding(l, "user.update(invite_token: rand(1000))\n", "rand(1000)"), Some("invite_token".into()));
+        assert_eq!(binding(l, "def generate_token\n  x = 1\n  rand(1000).to_s\nend\n", "rand(1000)"), Some("generate_token".into()));
+        assert_eq!(binding(l, "def generate_token\n  rand(1000)\n  x = 1\nend\n", "rand(1000)"), None);
+    }
+
+    #[test]
+    fn binding_names_in_php() {
+        let l = Lang::Php;
+        assert_eq!(binding(l, "<?php $token = md5(uniqid());", "uniqid()"), Some("token".into()));
+        assert_eq!(binding(l, "<?php $user->reset_token = rand();", "rand()"), Some("reset_token".into()));
+        assert_eq!(binding(l, "<?php $a = ['api_key' => uniqid()];", "uniqid()"), Some("api_key".into()));
+        assert_eq!(binding(l, "<?php function makeToken() { return uniqid(); }", "uniqid()"), Some("makeToken".into()));
+        assert_eq!(binding(l, "<?php sleep(rand(1, 5));", "rand(1, 5)"), None);
+    }
+
+    fn unsafe_interp(lang: Lang, src: &str, needle: &str) -> bool {
+        let tree = parse(lang, src);
+        interpolated_unsafely(find(&tree, src, needle), lang, src)
+    }
+
+    #[test]
+    fn interpolation_safety() {
+        let js = Lang::TypeScript;
+        assert!(unsafe_interp(js, "q(`SELECT * FROM t WHERE a = ${x}`)", "`SELECT * FROM t WHERE a = ${x}`"));
+        assert!(!unsafe_interp(js, "q(`SELECT * FROM t LIMIT ${LIMIT}`)", "`SELECT * FROM t LIMIT ${LIMIT}`"));
+        assert!(!unsafe_interp(js, "q(`SELECT 1`)", "`SELECT 1`"));
+        assert!(unsafe_interp(js, "q('SELECT * FROM t WHERE a = ' + x)", "'SELECT * FROM t WHERE a = ' + x"));
+        assert!(!unsafe_interp(js, "q('SELECT ' + 'x')", "'SELECT ' + 'x'"));
+        assert!(!unsafe_interp(js, "q(`LIMIT ${Number(n)}`)", "`LIMIT ${Number(n)}`"));
+
+        let rb = Lang::Ruby;
+        assert!(unsafe_interp(rb, "where(\"name = '#{params[:q]}'\")", "\"name = '#{params[:q]}'\""));
+        assert!(!unsafe_interp(rb, "where(\"id = #{id.to_i}\")", "\"id = #{id.to_i}\""));
+        assert!(!unsafe_interp(rb, "where(\"x > #{LIMIT}\")", "\"x > #{LIMIT}\""));
+        assert!(!unsafe_interp(rb, "where(\"name = ?\")", "\"name = ?\""));
+
+        let php = Lang::Php;
+        assert!(unsafe_interp(php, "<?php DB::select(\"SELECT * FROM t WHERE a = $x\");", "\"SELECT * FROM t WHERE a = $x\""));
+        assert!(unsafe_interp(php, "<?php DB::select(\"SELECT * FROM t WHERE a = {$r->q}\");", "\"SELECT * FROM t WHERE a = {$r->q}\""));
+        assert!(unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ' . $x);", "'SELECT * FROM t WHERE a = ' . $x"));
+        assert!(!unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ' . (int) $x);", "'SELECT * FROM t WHERE a = ' . (int) $x"));
+        assert!(!unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ?');", "'SELECT * FROM t WHERE a = ?'"));
+    }
+
+    #[test]
+    fn string_contents() {
+        let src = "q(`SELECT ${a}` + b)";
+        let tree = parse(Lang::TypeScript, src);
+        assert_eq!(string_content(find(&tree, src, "`SELECT ${a}` + b"), Lang::TypeScript, src), "SELECT ${a}");
+        let src = "<?php f(\"SELECT $x\");";
+        let tree = parse(Lang::Php, src);
+        assert_eq!(string_content(find(&tree, src, "\"SELECT $x\""), Lang::Php, src), "SELECT $x");
+    }
+}

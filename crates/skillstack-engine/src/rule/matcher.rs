@@ -1,0 +1,345 @@
+//! A rule matcher: a tree-sitter query plus conditions on its captures.
+//!
+//! ```toml
+//! [[match]]
+//! language = "js"                 # js (JS+TS+TSX), ts (TS+TSX), ruby, php
+//! query = '''(call_expression function: (_) @fn arguments: (arguments . (_) @arg)) @call'''
+//! report = "call"                 # the capture a finding points at (default: the first capture)
+//! paths = ["**/next.config.*"]    # optional: only files whose path matches one of these globs
+//! exclude-paths = ["**/*.test.*"] # optional: never files matching these
+//! confidence = "high"             # optional: overrides the rule's confidence for this matcher
+//!
+//! [[match.where]]                 # every condition must hold
+//! capture = "arg"
+//! value = "binding-name"          # what to test (default: the capture's text); see predicates
+//! regex = "(?i)token"             # the value must match ...
+//! not-regex = "(?i)expires"       # ... and must not match
+//! is = "interpolated-unsafely"    # a boolean predicate that must hold (`is-not`: must not)
+//! bind = "name"                   # makes the value available to the message as `{name}`
+//! ```
+//!
+//! Tree-sitter's own `#eq?`, `#match?` and `#any-of?` predicates work inside queries too.
+
+use std::ops::Range;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use tree_sitter::{Node, Query, QueryCursor, QueryErrorKind, StreamingIterator, Tree};
+
+use super::Confidence;
+use crate::lang::{Lang, LangFamily};
+use crate::predicates::{BoolPredicate, ValueFn};
+
+/// A matcher as written in the rule file, each value with its byte span in the file.
+pub struct MatcherSpec {
+    pub language: (String, Range<usize>),
+    pub query: (String, Range<usize>),
+    /// Where the query text itself starts in the file, when it can be mapped exactly.
+    pub query_content_start: Option<usize>,
+    pub report: Option<(String, Range<usize>)>,
+    pub paths: Vec<(String, Range<usize>)>,
+    pub exclude_paths: Vec<(String, Range<usize>)>,
+    pub confidence: Option<Confidence>,
+    pub conditions: Vec<WhereSpec>,
+}
+
+/// One `[[match.where]]` entry as written.
+pub struct WhereSpec {
+    pub capture: (String, Range<usize>),
+    pub value: Option<(String, Range<usize>)>,
+    pub regex: Option<(String, Range<usize>)>,
+    pub not_regex: Option<(String, Range<usize>)>,
+    pub is: Option<(String, Range<usize>)>,
+    pub is_not: Option<(String, Range<usize>)>,
+    pub bind: Option<(String, Range<usize>)>,
+}
+
+/// Why a matcher did not compile, with the span in the rule file.
+pub struct CompileError {
+    pub message: String,
+    pub span: Range<usize>,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+fn cerr(span: &Range<usize>, message: String, label: &str, help: Option<&str>) -> CompileError {
+    CompileError { message, span: span.clone(), label: label.to_string(), help: help.map(str::to_string) }
+}
+
+#[derive(Debug)]
+struct Condition {
+    capture: String,
+    value: ValueFn,
+    regex: Option<Regex>,
+    not_regex: Option<Regex>,
+    is: Option<(BoolPredicate, bool)>,
+    bind: Option<String>,
+}
+
+#[derive(Debug)]
+struct CompiledQuery {
+    lang: Lang,
+    query: Query,
+    report: u32,
+    /// Capture index for each condition, in condition order.
+    condition_captures: Vec<u32>,
+}
+
+/// A compiled matcher. Cheap to share across threads.
+#[derive(Debug)]
+pub struct Matcher {
+    pub family: LangFamily,
+    queries: Vec<CompiledQuery>,
+    conditions: Vec<Condition>,
+    capture_names: Vec<String>,
+    paths: Option<GlobSet>,
+    exclude_paths: Option<GlobSet>,
+    pub confidence: Option<Confidence>,
+}
+
+/// One match of a matcher in a file: where to report, and the values for the message.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub byte_range: Range<usize>,
+    pub start: tree_sitter::Point,
+    pub end: tree_sitter::Point,
+    /// `(name, value)` for every capture and every bound value.
+    pub vars: Vec<(String, String)>,
+    pub confidence: Option<Confidence>,
+}
+
+impl Matcher {
+    /// Compiles a matcher for every grammar of its language family.
+    pub fn compile(spec: MatcherSpec) -> Result<Matcher, CompileError> {
+        let (lang_name, lang_span) = &spec.language;
+        let family = LangFamily::parse(lang_name).ok_or_else(|| {
+            cerr(lang_span, format!("unknown language `{lang_name}`"), "unknown language", Some("use js, ts, ruby or php"))
+        })?;
+        let (query_text, query_span) = &spec.query;
+
+        let mut queries = Vec::new();
+        let mut capture_names: Vec<String> = Vec::new();
+        for &lang in family.langs() {
+            let query = Query::new(&lang.grammar(), query_text).map_err(|e| {
+                let len = match e.kind {
+                    QueryErrorKind::NodeType | QueryErrorKind::Field | QueryErrorKind::Capture => e.message.len().max(1),
+                    _ => 1,
+                };
+                let span = match spec.query_content_start {
+                    Some(start) => start + e.offset..start + e.offset + len,
+                    None => query_span.clone(),
+                };
+                let what = match e.kind {
+                    QueryErrorKind::NodeType => format!("unknown node type `{}`", e.message),
+                    QueryErrorKind::Field => format!("unknown field `{}`", e.message),
+                    QueryErrorKind::Capture => format!("unknown capture `@{}`", e.message),
+                    QueryErrorKind::Predicate => format!("bad predicate: {}", e.message),
+                    QueryErrorKind::Structure => "impossible pattern: this node cannot appear there".to_string(),
+                    QueryErrorKind::Syntax => "query syntax error".to_string(),
+                    QueryErrorKind::Language => format!("language error: {}", e.message),
+                };
+                cerr(
+                    &span,
+                    format!("the query does not compile for the {} grammar: {what}", lang.name()),
+                    "here",
+                    Some(if family == LangFamily::Js {
+                        "queries with language = \"js\" must compile for JavaScript, TypeScript and TSX; use language = \"ts\" for TypeScript-only syntax"
+                    } else {
+                        "check the node and field names in the grammar's node-types.json (or `tree-sitter parse` a sample)"
+                    }),
+                )
+            })?;
+            if capture_names.is_empty() {
+                capture_names = query.capture_names().iter().map(|s| s.to_string()).collect();
+            }
+            queries.push(query);
+        }
+        if capture_names.is_empty() {
+            return Err(cerr(query_span, "the query has no capture".into(), "no @capture", Some("capture the node to report, e.g. `(call_expression) @call`")));
+        }
+
+        let report_name = match &spec.report {
+            Some((name, span)) => {
+                if !capture_names.contains(name) {
+                    return Err(unknown_capture(name, span, &capture_names));
+                }
+                name.clone()
+            }
+            None => capture_names[0].clone(),
+        };
+
+        let mut conditions = Vec::new();
+        for w in &spec.conditions {
+            let (cap, cap_span) = &w.capture;
+            if !capture_names.contains(cap) {
+                return Err(unknown_capture(cap, cap_span, &capture_names));
+            }
+            let value = match &w.value {
+                None => ValueFn::Text,
+                Some((name, span)) => ValueFn::parse(name).ok_or_else(|| {
+                    cerr(span, format!("unknown value `{name}`"), "unknown value", Some(&format!("use one of: {}", ValueFn::NAMES.join(", "))))
+                })?,
+            };
+            let regex = compile_regex(&w.regex)?;
+            let not_regex = compile_regex(&w.not_regex)?;
+            let pred = |p: &Option<(String, Range<usize>)>| -> Result<Option<BoolPredicate>, CompileError> {
+                match p {
+                    None => Ok(None),
+                    Some((name, span)) => BoolPredicate::parse(name).map(Some).ok_or_else(|| {
+                        cerr(span, format!("unknown predicate `{name}`"), "unknown predicate", Some(&format!("use one of: {}", BoolPredicate::NAMES.join(", "))))
+                    }),
+                }
+            };
+            let is = match (pred(&w.is)?, pred(&w.is_not)?) {
+                (Some(_), Some(_)) => {
+                    return Err(cerr(cap_span, "a condition has both `is` and `is-not`".into(), "this condition", Some("split it into two [[match.where]] entries")))
+                }
+                (Some(p), None) => Some((p, true)),
+                (None, Some(p)) => Some((p, false)),
+                (None, None) => None,
+            };
+            if regex.is_none() && not_regex.is_none() && is.is_none() && w.bind.is_none() {
+                return Err(cerr(cap_span, format!("the condition on `{cap}` tests nothing"), "this condition", Some("add `regex`, `not-regex`, `is`, `is-not` or `bind`")));
+            }
+            conditions.push(Condition { capture: cap.clone(), value, regex, not_regex, is, bind: w.bind.as_ref().map(|b| b.0.clone()) });
+        }
+
+        let compiled = queries
+            .into_iter()
+            .zip(family.langs())
+            .map(|(query, &lang)| {
+                // Names were validated above and every grammar's query has the same captures.
+                let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(0);
+                let report = idx(&report_name);
+                let condition_captures = conditions.iter().map(|c| idx(&c.capture)).collect();
+                CompiledQuery { lang, query, report, condition_captures }
+            })
+            .collect();
+
+        Ok(Matcher {
+            family,
+            queries: compiled,
+            conditions,
+            capture_names,
+            paths: compile_globs(&spec.paths)?,
+            exclude_paths: compile_globs(&spec.exclude_paths)?,
+            confidence: spec.confidence,
+        })
+    }
+
+    /// Names a message may use: every capture and every `bind`.
+    pub fn placeholder_names(&self) -> Vec<String> {
+        let mut names = self.capture_names.clone();
+        names.extend(self.conditions.iter().filter_map(|c| c.bind.clone()));
+        names
+    }
+
+    /// Does this matcher run on a file at this (slash-separated, root-relative) path?
+    pub fn applies_to_path(&self, rel: &str) -> bool {
+        self.paths.as_ref().is_none_or(|g| g.is_match(rel)) && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+
+    /// Does this matcher have a query for this grammar?
+    pub fn supports(&self, lang: Lang) -> bool {
+        self.queries.iter().any(|q| q.lang == lang)
+    }
+
+    /// Runs the matcher over a parsed file and appends its hits.
+    pub fn run(&self, lang: Lang, tree: &Tree, src: &str, out: &mut Vec<Hit>) {
+        let Some(cq) = self.queries.iter().find(|q| q.lang == lang) else { return };
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&cq.query, tree.root_node(), src.as_bytes());
+        while let Some(m) = matches.next() {
+            let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
+            let Some(report) = node_for(cq.report) else { continue };
+            let mut vars: Vec<(String, String)> = Vec::new();
+            let mut ok = true;
+            for (cond, &idx) in self.conditions.iter().zip(&cq.condition_captures) {
+                let Some(node) = node_for(idx) else {
+                    ok = false;
+                    break;
+                };
+                match eval_condition(cond, node, lang, src) {
+                    Some(bound) => {
+                        if let (Some(name), Some(v)) = (&cond.bind, bound) {
+                            vars.push((name.clone(), v));
+                        }
+                    }
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            for (i, name) in cq.query.capture_names().iter().enumerate() {
+                if let Some(node) = node_for(i as u32) {
+                    vars.push((name.to_string(), text(node, src).to_string()));
+                }
+            }
+            out.push(Hit {
+                byte_range: report.byte_range(),
+                start: report.start_position(),
+                end: report.end_position(),
+                vars,
+                confidence: self.confidence,
+            });
+        }
+    }
+}
+
+/// Evaluates one condition: `None` when it fails, `Some(bound value)` when it holds.
+fn eval_condition(cond: &Condition, node: Node, lang: Lang, src: &str) -> Option<Option<String>> {
+    let value = cond.value.eval(node, lang, src);
+    if let Some(re) = &cond.regex {
+        if !re.is_match(&value) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.not_regex {
+        if re.is_match(&value) {
+            return None;
+        }
+    }
+    if let Some((pred, expected)) = cond.is {
+        if pred.eval(node, lang, src) != expected {
+            return None;
+        }
+    }
+    Some(cond.bind.as_ref().map(|_| value))
+}
+
+pub(crate) fn text<'s>(node: Node, src: &'s str) -> &'s str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> CompileError {
+    cerr(
+        span,
+        format!("the query has no capture `@{name}`"),
+        "unknown capture",
+        Some(&format!("captures in this query: {}", known.iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", "))),
+    )
+}
+
+fn compile_regex(r: &Option<(String, Range<usize>)>) -> Result<Option<Regex>, CompileError> {
+    match r {
+        None => Ok(None),
+        Some((pat, span)) => Regex::new(pat).map(Some).map_err(|e| {
+            cerr(span, format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")), "invalid regex", Some("regexes use Rust `regex` syntax (no look-around or back-references)"))
+        }),
+    }
+}
+
+fn compile_globs(globs: &[(String, Range<usize>)]) -> Result<Option<GlobSet>, CompileError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for (g, span) in globs {
+        b.add(Glob::new(g).map_err(|e| cerr(span, format!("invalid glob: {e}"), "invalid glob", None))?);
+    }
+    b.build().map(Some).map_err(|e| cerr(&globs[0].1, format!("invalid globs: {e}"), "here", None))
+}
