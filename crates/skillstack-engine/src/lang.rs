@@ -97,3 +97,41 @@ impl LangFamily {
         }
     }
 }
+
+/// The syntax tree of `src` as an indented S-expression with field names and leaf text: what
+/// rule authors write queries against (`skillstack ast FILE`).
+pub fn dump_ast(lang: Lang, src: &str) -> Option<String> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.grammar()).ok()?;
+    let tree = parser.parse(src, None)?;
+    let mut out = String::new();
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        let node = cursor.node();
+        if node.is_named() || node.is_missing() {
+            let field = cursor.field_name().map(|f| format!("{f}: ")).unwrap_or_default();
+            let pos = node.start_position();
+            out.push_str(&format!("{}{field}({}) [{}:{}]", "  ".repeat(depth), node.kind(), pos.row + 1, pos.column + 1));
+            if node.named_child_count() == 0 {
+                let text = src.get(node.byte_range()).unwrap_or("");
+                let text: String = text.chars().take(60).collect();
+                out.push_str(&format!(" {text:?}"));
+            }
+            out.push('\n');
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return Some(out);
+            }
+            depth -= 1;
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub mod lang;
 pub mod predicates;
 pub mod rule;
 pub mod suppress;
+pub mod testing;
 
 pub use audit::{audit, AuditOptions, AuditResult};
 pub use finding::{Finding, Position};

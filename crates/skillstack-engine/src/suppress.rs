@@ -64,37 +64,45 @@ pub fn parse_comment(comment: &str) -> Option<(Vec<String>, Option<String>, Opti
     Some((ids, reason, problem))
 }
 
-/// Finds every suppression directive in a parsed file.
-pub fn directives(tree: &Tree, src: &str) -> Vec<Directive> {
-    if !src.contains(MARKER) {
-        return Vec::new();
-    }
+/// Every comment node in a file, in source order, as byte ranges.
+pub fn comment_ranges(tree: &Tree) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut stack: Vec<Node> = vec![tree.root_node()];
     // An explicit stack, not recursion: deeply nested files must not overflow the thread stack.
     while let Some(node) = stack.pop() {
         if node.kind() == "comment" {
-            let text = src.get(node.byte_range()).unwrap_or("");
-            if let Some((ids, reason, problem)) = parse_comment(text) {
-                let start_byte = node.start_byte();
-                let line_start = src[..start_byte].rfind('\n').map_or(0, |i| i + 1);
-                out.push(Directive {
-                    byte_range: node.byte_range(),
-                    start: Position::of_byte(src, start_byte),
-                    end: Position::of_byte(src, node.end_byte()),
-                    own_line: src[line_start..start_byte].trim().is_empty(),
-                    ids,
-                    reason,
-                    problem,
-                });
-            }
+            out.push(node.byte_range());
             continue;
         }
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
     }
-    out.sort_by_key(|d| d.byte_range.start);
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+/// Finds every suppression directive in a parsed file.
+pub fn directives(tree: &Tree, src: &str) -> Vec<Directive> {
+    if !src.contains(MARKER) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for range in comment_ranges(tree) {
+        let text = src.get(range.clone()).unwrap_or("");
+        if let Some((ids, reason, problem)) = parse_comment(text) {
+            let line_start = src[..range.start].rfind('\n').map_or(0, |i| i + 1);
+            out.push(Directive {
+                start: Position::of_byte(src, range.start),
+                end: Position::of_byte(src, range.end),
+                own_line: src[line_start..range.start].trim().is_empty(),
+                byte_range: range,
+                ids,
+                reason,
+                problem,
+            });
+        }
+    }
     out
 }
 

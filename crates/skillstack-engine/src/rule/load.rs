@@ -44,6 +44,7 @@ struct MatchFile {
     language: Spanned<String>,
     query: Spanned<String>,
     report: Option<Spanned<String>>,
+    report_end: Option<Spanned<String>>,
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     #[serde(default)]
@@ -223,6 +224,7 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
         query: spanned(&m.query),
         query_content_start: string_content_start(text, m.query.span()),
         report: m.report.as_ref().map(spanned),
+        report_end: m.report_end.as_ref().map(spanned),
         paths: m.paths.iter().map(spanned).collect(),
         exclude_paths: m.exclude_paths.iter().map(spanned).collect(),
         confidence,
@@ -340,6 +342,57 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleFileError>> {
     }
 }
 
+/// Builds the rule set: the engine's own rules, the built-in rule files (`(name, text)` pairs),
+/// then every extra rule directory. A later rule with an id already loaded is an error, so a
+/// user's rule cannot silently shadow a built-in one.
+pub fn load_rule_set(builtin: &[(&str, &str)], extra_dirs: &[std::path::PathBuf]) -> Result<super::RuleSet, Vec<RuleFileError>> {
+    let mut set = super::RuleSet::new();
+    for r in super::meta::meta_rules() {
+        set.insert(r);
+    }
+    let mut errors = Vec::new();
+    let add = |rule: Rule, set: &mut super::RuleSet, errors: &mut Vec<RuleFileError>| {
+        if set.contains(&rule.id) {
+            let shown = match &rule.origin {
+                RuleOrigin::File(p) => p.display().to_string(),
+                RuleOrigin::Builtin(n) => format!("rules/{n}"),
+                RuleOrigin::Engine => "engine".into(),
+            };
+            errors.push(RuleFileError::new(
+                &shown,
+                "",
+                None,
+                format!("rule id `{}` is already defined (built in or in another rules directory)", rule.id),
+                "",
+                Some("give your rule its own id, e.g. prefix it with your project name".into()),
+            ));
+        } else {
+            set.insert(rule);
+        }
+    };
+    for (name, text) in builtin {
+        match parse_rule(&format!("rules/{name}"), text, RuleOrigin::Builtin(name.to_string())) {
+            Ok(r) => add(r, &mut set, &mut errors),
+            Err(e) => errors.push(e),
+        }
+    }
+    for dir in extra_dirs {
+        match load_dir(dir) {
+            Ok(rules) => {
+                for r in rules {
+                    add(r, &mut set, &mut errors);
+                }
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(errors)
+    }
+}
+
 fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -406,6 +459,15 @@ report = "call"
         assert!(e.message.contains("no_such_node"), "{}", e.message);
         let span = e.span.unwrap();
         assert!(text[span.offset()..].starts_with("no_such_node"), "{}", &text[span.offset()..]);
+    }
+
+    #[test]
+    fn top_level_predicates_are_rejected() {
+        let text = GOOD.replace("(call_expression function: (identifier) @fn) @call", "(call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\")");
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("outside the pattern"), "{}", e.message);
+        let ok = GOOD.replace("(call_expression function: (identifier) @fn) @call", "((call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\"))");
+        parse(&ok).unwrap();
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! language = "js"                 # js (JS+TS+TSX), ts (TS+TSX), ruby, php
 //! query = '''(call_expression function: (_) @fn arguments: (arguments . (_) @arg)) @call'''
 //! report = "call"                 # the capture a finding points at (default: the first capture)
+//! report-end = "args"             # optional: the finding spans from `report` to the end of this capture
 //! paths = ["**/next.config.*"]    # optional: only files whose path matches one of these globs
 //! exclude-paths = ["**/*.test.*"] # optional: never files matching these
 //! confidence = "high"             # optional: overrides the rule's confidence for this matcher
@@ -37,6 +38,7 @@ pub struct MatcherSpec {
     /// Where the query text itself starts in the file, when it can be mapped exactly.
     pub query_content_start: Option<usize>,
     pub report: Option<(String, Range<usize>)>,
+    pub report_end: Option<(String, Range<usize>)>,
     pub paths: Vec<(String, Range<usize>)>,
     pub exclude_paths: Vec<(String, Range<usize>)>,
     pub confidence: Option<Confidence>,
@@ -81,6 +83,7 @@ struct CompiledQuery {
     lang: Lang,
     query: Query,
     report: u32,
+    report_end: Option<u32>,
     /// Capture index for each condition, in condition order.
     condition_captures: Vec<u32>,
 }
@@ -116,6 +119,19 @@ impl Matcher {
             cerr(lang_span, format!("unknown language `{lang_name}`"), "unknown language", Some("use js, ts, ruby or php"))
         })?;
         let (query_text, query_span) = &spec.query;
+
+        if let Some(off) = top_level_predicate(query_text) {
+            let span = match spec.query_content_start {
+                Some(start) => start + off..start + off + 2,
+                None => query_span.clone(),
+            };
+            return Err(cerr(
+                &span,
+                "a predicate stands outside the pattern it should filter, so tree-sitter ignores it".into(),
+                "top-level predicate",
+                Some("wrap the pattern and its predicates in one more pair of parentheses: ((call_expression) @c (#eq? @c \"x\"))"),
+            ));
+        }
 
         let mut queries = Vec::new();
         let mut capture_names: Vec<String> = Vec::new();
@@ -168,6 +184,16 @@ impl Matcher {
             None => capture_names[0].clone(),
         };
 
+        let report_end_name = match &spec.report_end {
+            Some((name, span)) => {
+                if !capture_names.contains(name) {
+                    return Err(unknown_capture(name, span, &capture_names));
+                }
+                Some(name.clone())
+            }
+            None => None,
+        };
+
         let mut conditions = Vec::new();
         for w in &spec.conditions {
             let (cap, cap_span) = &w.capture;
@@ -211,8 +237,9 @@ impl Matcher {
                 // Names were validated above and every grammar's query has the same captures.
                 let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(0);
                 let report = idx(&report_name);
+                let report_end = report_end_name.as_deref().map(idx);
                 let condition_captures = conditions.iter().map(|c| idx(&c.capture)).collect();
-                CompiledQuery { lang, query, report, condition_captures }
+                CompiledQuery { lang, query, report, report_end, condition_captures }
             })
             .collect();
 
@@ -279,10 +306,11 @@ impl Matcher {
                     vars.push((name.to_string(), text(node, src).to_string()));
                 }
             }
+            let end = cq.report_end.and_then(node_for).filter(|e| e.end_byte() > report.start_byte()).unwrap_or(report);
             out.push(Hit {
-                byte_range: report.byte_range(),
+                byte_range: report.start_byte()..end.end_byte(),
                 start: report.start_position(),
-                end: report.end_position(),
+                end: end.end_position(),
                 vars,
                 confidence: self.confidence,
             });
@@ -313,6 +341,45 @@ fn eval_condition(cond: &Condition, node: Node, lang: Lang, src: &str) -> Option
 
 pub(crate) fn text<'s>(node: Node, src: &'s str) -> &'s str {
     src.get(node.byte_range()).unwrap_or("")
+}
+
+/// The offset of a predicate (`(#…`) written at the top level of a query, outside any pattern.
+/// Tree-sitter accepts it silently and never applies it, so a rule would match far too much.
+fn top_level_predicate(query: &str) -> Option<usize> {
+    let bytes = query.as_bytes();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b';' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' => {
+                if depth == 0 && bytes[i] == b'(' {
+                    let rest = query[i + 1..].trim_start();
+                    if rest.starts_with('#') {
+                        return Some(i);
+                    }
+                }
+                depth += 1;
+            }
+            b')' | b']' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> CompileError {
