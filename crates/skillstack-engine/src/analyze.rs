@@ -139,10 +139,16 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
                 m.run(ctx.lang, &tree, src, &mut hits);
             }
         }
-        // Several patterns may match the same node: one finding per place.
-        hits.sort_by_key(|h| (h.byte_range.start, h.byte_range.end));
-        hits.dedup_by_key(|h| (h.byte_range.start, h.byte_range.end));
-        raw.extend(hits.into_iter().map(|hit| Raw { rule, hit }));
+        // Several patterns may match the same place, or a node inside another match (`rand` in
+        // `rand(10)`): one finding per place, the outermost.
+        hits.sort_by_key(|h| (h.byte_range.start, std::cmp::Reverse(h.byte_range.end)));
+        let mut kept: Vec<Hit> = Vec::new();
+        for h in hits {
+            if !kept.iter().any(|k| k.byte_range.start <= h.byte_range.start && h.byte_range.end <= k.byte_range.end) {
+                kept.push(h);
+            }
+        }
+        raw.extend(kept.into_iter().map(|hit| Raw { rule, hit }));
     }
 
     // 2. Suppressions apply before the confidence filter, so that whether a suppression is
@@ -190,6 +196,7 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
             end: Position::of_byte(src, hit.byte_range.end),
             byte_range: hit.byte_range.clone(),
             message: fill(&rule.message, &hit.vars),
+            fix_prompt: prompt_for(rule, ctx.display, line, &hit.vars),
             fingerprint: fingerprint(&rule.id, ctx.display, symbol.as_deref(), matched, occurrence),
             symbol,
             framework: ctx.framework,
@@ -213,6 +220,7 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
                 end: d.end,
                 byte_range: d.byte_range.clone(),
                 message: fill(&rule.message, &vars),
+                fix_prompt: prompt_for(rule, ctx.display, d.start.line, &vars),
                 fingerprint: fingerprint(rule_id, ctx.display, None, matched, d.start.line),
                 symbol: None,
                 framework: ctx.framework,
@@ -234,6 +242,8 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
     }
 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // The same rule twice on one line (`Math.random() + Math.random()`) is one thing to fix.
+    findings.dedup_by(|b, a| a.rule_id == b.rule_id && a.start.line == b.start.line);
     if !findings.is_empty() {
         out.source = Some(Arc::from(src));
     }
@@ -245,6 +255,13 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
 fn symbol_at(tree: &Tree, range: std::ops::Range<usize>, lang: Lang, src: &str) -> Option<String> {
     let node = tree.root_node().descendant_for_byte_range(range.start, range.end)?;
     enclosing_function(node, lang, src)
+}
+
+/// The rule's fix prompt for one place: `{path}`, `{line}` and the message's placeholders filled.
+fn prompt_for(rule: &Rule, path: &str, line: usize, vars: &[(String, String)]) -> String {
+    let mut all = vec![("path".to_string(), path.to_string()), ("line".to_string(), line.to_string())];
+    all.extend(vars.iter().cloned());
+    fill(&rule.prompt, &all)
 }
 
 /// Fills `{name}` placeholders with values shortened to one line.

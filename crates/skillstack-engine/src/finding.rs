@@ -50,6 +50,8 @@ pub struct Finding {
     pub framework: Option<Framework>,
     /// Line-independent fingerprint: rule, path, enclosing symbol and the normalised matched code.
     pub fingerprint: String,
+    /// The rule's fix prompt, filled in for this place: text to paste into an AI agent.
+    pub fix_prompt: String,
 }
 
 impl Finding {

@@ -1,0 +1,174 @@
+//! Command-line arguments, in ruff's words where they exist.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "skillstack",
+    version,
+    about = "The senior engineer in the loop for AI-built SaaS apps: audits Next.js, Rails and Laravel code for production gotchas and links every finding to a skill and a fix prompt.",
+    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, configuration or I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit a repository (default: the current directory).
+    Audit(AuditArgs),
+    /// List every rule: id, severity, confidence, frameworks, languages and linked skill.
+    Rules(RulesArgs),
+    /// Explain a rule: why it matters, how to fix it, examples, its skill and the fix prompt.
+    Explain(ExplainArgs),
+    /// Print the effective configuration for a path.
+    Config(ConfigArgs),
+    /// Print a file's syntax tree, the way rule queries see it (for writing rules).
+    Ast(AstArgs),
+    /// Run rules over annotated fixtures (`ruleid:` / `ok:` comments) and report misses and noise.
+    TestRules(TestRulesArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FrameworkArg {
+    Nextjs,
+    Rails,
+    Laravel,
+}
+
+/// Options shared by commands that load rules and configuration.
+#[derive(Args, Debug, Clone)]
+pub struct RuleSourceArgs {
+    /// Use this configuration file instead of searching for skillstack.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every skillstack.toml (defaults and flags only).
+    #[arg(long)]
+    pub no_config: bool,
+    /// Also load rule files (*.toml) from this directory; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Files or directories to audit.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "human")]
+    pub output_format: OutputFormat,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Only run these rules or categories (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Never run these rules or categories (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Exit 1 only for findings at or above this severity [config: fail-on; default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// Report findings at or above this confidence [config: min-confidence; default: medium].
+    #[arg(long, value_enum)]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Exit 0 even when there are findings (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Worker threads (default: the number of CPUs, at most 12).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Colour the human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Treat every file as part of an app of this framework instead of detecting apps.
+    #[arg(long, value_enum)]
+    pub framework: Option<FrameworkArg>,
+    /// Skip files larger than this (bytes, or e.g. 500KB, 2MiB) [config: max-file-size; default: 1MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    /// Show per-rule counts instead of each finding (human output).
+    #[arg(long)]
+    pub statistics: bool,
+    /// List skipped files and files with syntax errors.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. data/raw-sql-interpolation.
+    pub rule: String,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// The path whose configuration to show.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AstArgs {
+    /// A .ts/.tsx/.js/.rb/.php file.
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct TestRulesArgs {
+    /// Fixture files or directories (default: fixtures).
+    #[arg(default_value = "fixtures")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}

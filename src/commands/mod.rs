@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod ast;
+pub mod audit;
+pub mod config;
+pub mod explain;
+pub mod rules;
+pub mod test_rules;
