@@ -50,8 +50,13 @@ pub fn load_rules(config: &Config, src: &RuleSourceArgs) -> Result<RuleSet, Erro
             ));
         }
     }
-    let rules = load_rule_set(skillstack_builtin::rules(), &dirs)
-        .map_err(|errs| errs.into_iter().map(miette::Report::new).collect::<Vec<_>>())?;
-    config.validate_rules(&rules).map_err(|e| vec![miette::Report::new(e)])?;
+    let rules = load_rule_set(skillstack_builtin::rules(), &dirs).map_err(|errs| {
+        errs.into_iter()
+            .map(miette::Report::new)
+            .collect::<Vec<_>>()
+    })?;
+    config
+        .validate_rules(&rules)
+        .map_err(|e| vec![miette::Report::new(e)])?;
     Ok(rules)
 }

@@ -17,7 +17,10 @@ fn rules() -> RuleSet {
         Ok(r) => r,
         Err(errors) => {
             for e in &errors {
-                eprintln!("{:?}", miette::Report::new_boxed(Box::new(e.clone_for_report())));
+                eprintln!(
+                    "{:?}",
+                    miette::Report::new_boxed(Box::new(e.clone_for_report()))
+                );
             }
             panic!("{} rule file(s) failed to load", errors.len());
         }
@@ -42,7 +45,8 @@ impl CloneForReport for skillstack_engine::error::FileError {
 }
 
 fn catalog_ids() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(repo().join("skills/catalog.toml")).expect("skills/catalog.toml");
+    let text =
+        std::fs::read_to_string(repo().join("skills/catalog.toml")).expect("skills/catalog.toml");
     let value: toml::Value = toml::from_str(&text).expect("catalog parses");
     value["skill"]
         .as_array()
@@ -79,7 +83,10 @@ fn every_rule_has_ruleid_and_ok_fixtures_and_a_real_skill() {
         }
         match &rule.skill {
             None => problems.push(format!("{}: links to no skill", rule.id)),
-            Some(s) if !skills.contains(s) => problems.push(format!("{}: skill `{s}` is not in skills/catalog.toml", rule.id)),
+            Some(s) if !skills.contains(s) => problems.push(format!(
+                "{}: skill `{s}` is not in skills/catalog.toml",
+                rule.id
+            )),
             Some(_) => {}
         }
         if rule.examples.is_empty() {
@@ -101,6 +108,9 @@ fn rule_files_live_under_their_category() {
         let rules = rules();
         let stem = Path::new(path).with_extension("");
         let id = stem.to_string_lossy().replace('\\', "/");
-        assert!(rules.contains(&id), "rules/{path} must define the rule `{id}` (id = path)");
+        assert!(
+            rules.contains(&id),
+            "rules/{path} must define the rule `{id}` (id = path)"
+        );
     }
 }

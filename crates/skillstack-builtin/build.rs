@@ -5,12 +5,18 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
             collect(&p, exts, out);
-        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x)) {
+        } else if p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| exts.contains(&x))
+        {
             out.push(p);
         }
     }
@@ -22,8 +28,16 @@ fn table(name: &str, root: &Path, exts: &[&str]) -> String {
     files.sort();
     let mut s = format!("pub static {name}: &[(&str, &str)] = &[\n");
     for f in files {
-        let rel = f.strip_prefix(root).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-        let _ = writeln!(s, "    ({rel:?}, include_str!({:?})),", f.display().to_string());
+        let rel = f
+            .strip_prefix(root)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let _ = writeln!(
+            s,
+            "    ({rel:?}, include_str!({:?})),",
+            f.display().to_string()
+        );
     }
     s.push_str("];\n");
     s

@@ -12,8 +12,12 @@ pub fn run(args: AstArgs) -> Result<u8, Errors> {
             "use a .ts, .tsx, .js, .jsx, .mjs, .cjs, .rb or .php file",
         ));
     };
-    let src = std::fs::read_to_string(&args.file)
-        .map_err(|e| error(format!("{}: cannot read: {e}", args.file.display()), "check the path and its permissions"))?;
+    let src = std::fs::read_to_string(&args.file).map_err(|e| {
+        error(
+            format!("{}: cannot read: {e}", args.file.display()),
+            "check the path and its permissions",
+        )
+    })?;
     print!("{}", dump_ast(lang, &src).unwrap_or_default());
     Ok(0)
 }

@@ -9,26 +9,60 @@ pub fn run(args: ExplainArgs) -> Result<u8, Errors> {
     let rules = load_rules(&config, &args.source)?;
     let Some(rule) = rules.get(&args.rule) else {
         let key = args.rule.rsplit('/').next().unwrap_or(&args.rule);
-        let close: Vec<&str> = rules.iter().map(|r| r.id.as_str()).filter(|id| id.contains(key) || args.rule.starts_with(id.split('/').next().unwrap_or(""))).collect();
-        let help = if close.is_empty() { "`skillstack rules` lists every rule".to_string() } else { format!("did you mean: {}", close.join(", ")) };
+        let close: Vec<&str> = rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| {
+                id.contains(key) || args.rule.starts_with(id.split('/').next().unwrap_or(""))
+            })
+            .collect();
+        let help = if close.is_empty() {
+            "`skillstack rules` lists every rule".to_string()
+        } else {
+            format!("did you mean: {}", close.join(", "))
+        };
         return Err(error(format!("no rule `{}`", args.rule), help));
     };
     let skills = crate::skills::catalog();
     let mut out = String::new();
     out.push_str(&format!("{}\n{}\n\n", rule.id, rule.title));
-    let fw = if rule.frameworks.is_empty() { "any".into() } else { rule.frameworks.iter().map(|f| f.display_name()).collect::<Vec<_>>().join(", ") };
-    out.push_str(&format!("severity: {}   confidence: {}   frameworks: {fw}", rule.severity, rule.confidence));
+    let fw = if rule.frameworks.is_empty() {
+        "any".into()
+    } else {
+        rule.frameworks
+            .iter()
+            .map(|f| f.display_name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!(
+        "severity: {}   confidence: {}   frameworks: {fw}",
+        rule.severity, rule.confidence
+    ));
     if !rule.cwe.is_empty() {
         out.push_str(&format!("   {}", rule.cwe.join(", ")));
     }
     out.push_str("\n\n");
-    out.push_str(&format!("WHY IT MATTERS\n{}\n\nHOW TO FIX IT\n{}\n", rule.why, rule.fix));
+    out.push_str(&format!(
+        "WHY IT MATTERS\n{}\n\nHOW TO FIX IT\n{}\n",
+        rule.why, rule.fix
+    ));
     for ex in &rule.examples {
         if let Some(bad) = &ex.bad {
-            out.push_str(&format!("\nFLAGGED ({}, {})\n{}\n", ex.lang.name(), ex.path, bad.trim_end()));
+            out.push_str(&format!(
+                "\nFLAGGED ({}, {})\n{}\n",
+                ex.lang.name(),
+                ex.path,
+                bad.trim_end()
+            ));
         }
         if let Some(good) = &ex.good {
-            out.push_str(&format!("\nNOT FLAGGED ({}, {})\n{}\n", ex.lang.name(), ex.path, good.trim_end()));
+            out.push_str(&format!(
+                "\nNOT FLAGGED ({}, {})\n{}\n",
+                ex.lang.name(),
+                ex.path,
+                good.trim_end()
+            ));
         }
     }
     if let Some(id) = &rule.skill {

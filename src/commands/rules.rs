@@ -13,7 +13,11 @@ pub fn run(args: RulesArgs) -> Result<u8, Errors> {
         if r.frameworks.is_empty() {
             "any".to_string()
         } else {
-            r.frameworks.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+            r.frameworks
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         }
     };
     let langs = |r: &skillstack_engine::Rule| {
@@ -35,10 +39,16 @@ pub fn run(args: RulesArgs) -> Result<u8, Errors> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
         return Ok(0);
     }
-    println!("{:<40} {:<9} {:<10} {:<22} {:<16} SKILL", "RULE", "SEVERITY", "CONFIDENCE", "FRAMEWORKS", "LANGUAGES");
+    println!(
+        "{:<40} {:<9} {:<10} {:<22} {:<16} SKILL",
+        "RULE", "SEVERITY", "CONFIDENCE", "FRAMEWORKS", "LANGUAGES"
+    );
     for r in rules.iter() {
         println!(
             "{:<40} {:<9} {:<10} {:<22} {:<16} {}",

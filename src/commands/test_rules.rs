@@ -16,6 +16,13 @@ pub fn run(args: TestRulesArgs) -> Result<u8, Errors> {
         println!("example: {e}");
     }
     let failed = !report.passed() || !examples.is_empty();
-    println!("{}", if failed { "FAILED" } else { "all fixtures and examples pass" });
+    println!(
+        "{}",
+        if failed {
+            "FAILED"
+        } else {
+            "all fixtures and examples pass"
+        }
+    );
     Ok(if failed { crate::EXIT_FINDINGS } else { 0 })
 }

@@ -34,7 +34,10 @@ impl<'r> Selection<'r> {
     }
 
     fn severity(&self, rule: &Rule) -> Severity {
-        self.severity_overrides.get(&rule.id).copied().unwrap_or(rule.severity)
+        self.severity_overrides
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.severity)
     }
 }
 
@@ -71,16 +74,35 @@ thread_local! {
 
 /// Reads a file from disk and analyses it. Binary, minified and unreadable files are reported
 /// as skipped or errored, never analysed.
-pub fn analyze_path(path: &Path, ctx: &FileContext, sel: &Selection, budget: Duration) -> FileAnalysis {
+pub fn analyze_path(
+    path: &Path,
+    ctx: &FileContext,
+    sel: &Selection,
+    budget: Duration,
+) -> FileAnalysis {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return FileAnalysis { error: Some(format!("cannot read: {}", describe_io(&e))), ..Default::default() },
+        Err(e) => {
+            return FileAnalysis {
+                error: Some(format!("cannot read: {}", describe_io(&e))),
+                ..Default::default()
+            }
+        }
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        return FileAnalysis { skipped: Some(SkipReason::Binary), ..Default::default() };
+        return FileAnalysis {
+            skipped: Some(SkipReason::Binary),
+            ..Default::default()
+        };
     }
-    if bytes.split(|&b| b == b'\n').any(|l| l.len() > MINIFIED_LINE_LEN) {
-        return FileAnalysis { skipped: Some(SkipReason::Minified), ..Default::default() };
+    if bytes
+        .split(|&b| b == b'\n')
+        .any(|l| l.len() > MINIFIED_LINE_LEN)
+    {
+        return FileAnalysis {
+            skipped: Some(SkipReason::Minified),
+            ..Default::default()
+        };
     }
     // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
     let text = String::from_utf8_lossy(&bytes);
@@ -95,7 +117,8 @@ pub fn parse(lang: Lang, src: &str, budget: Duration) -> Option<Tree> {
         let parser = parsers.entry(lang).or_insert_with(|| {
             let mut p = Parser::new();
             // The grammars are compiled into the binary with a matching ABI; failure is a build bug.
-            p.set_language(&lang.grammar()).expect("grammar ABI matches the tree-sitter runtime");
+            p.set_language(&lang.grammar())
+                .expect("grammar ABI matches the tree-sitter runtime");
             p
         });
         let start = Instant::now();
@@ -115,7 +138,12 @@ pub fn parse(lang: Lang, src: &str, budget: Duration) -> Option<Tree> {
 }
 
 /// Analyses source text that is already in memory.
-pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Duration) -> FileAnalysis {
+pub fn analyze_source(
+    src: &str,
+    ctx: &FileContext,
+    sel: &Selection,
+    budget: Duration,
+) -> FileAnalysis {
     let mut out = FileAnalysis::default();
     let Some(tree) = parse(ctx.lang, src, budget) else {
         out.skipped = Some(SkipReason::Timeout);
@@ -144,7 +172,9 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
         hits.sort_by_key(|h| (h.byte_range.start, std::cmp::Reverse(h.byte_range.end)));
         let mut kept: Vec<Hit> = Vec::new();
         for h in hits {
-            if !kept.iter().any(|k| k.byte_range.start <= h.byte_range.start && h.byte_range.end <= k.byte_range.end) {
+            if !kept.iter().any(|k| {
+                k.byte_range.start <= h.byte_range.start && h.byte_range.end <= k.byte_range.end
+            }) {
                 kept.push(h);
             }
         }
@@ -181,7 +211,11 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
         }
         let symbol = symbol_at(&tree, hit.byte_range.clone(), ctx.lang, src);
         let matched = src.get(hit.byte_range.clone()).unwrap_or("");
-        let key = (rule.id.clone(), symbol.clone(), matched.split_whitespace().collect::<Vec<_>>().join(" "));
+        let key = (
+            rule.id.clone(),
+            symbol.clone(),
+            matched.split_whitespace().collect::<Vec<_>>().join(" "),
+        );
         let occurrence = {
             let n = seen.entry(key).or_insert(0);
             *n += 1;
@@ -197,7 +231,13 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
             byte_range: hit.byte_range.clone(),
             message: fill(&rule.message, &hit.vars),
             fix_prompt: prompt_for(rule, ctx.display, line, &hit.vars),
-            fingerprint: fingerprint(&rule.id, ctx.display, symbol.as_deref(), matched, occurrence),
+            fingerprint: fingerprint(
+                &rule.id,
+                ctx.display,
+                symbol.as_deref(),
+                matched,
+                occurrence,
+            ),
             symbol,
             framework: ctx.framework,
         });
@@ -206,7 +246,9 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
     // 3. Suppression hygiene: malformed directives, unknown rules, suppressions that matched nothing.
     for (d, flags) in dirs.iter().zip(&used) {
         let mut report = |rule_id: &str, vars: Vec<(String, String)>| {
-            let Some(rule) = sel.all.get(rule_id) else { return };
+            let Some(rule) = sel.all.get(rule_id) else {
+                return;
+            };
             if !sel.is_active(rule_id) {
                 return;
             }
@@ -227,7 +269,10 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
             });
         };
         if let Some(problem) = &d.problem {
-            report(INVALID_SUPPRESSION, vec![("problem".into(), problem.clone())]);
+            report(
+                INVALID_SUPPRESSION,
+                vec![("problem".into(), problem.clone())],
+            );
         }
         for (id, was_used) in d.ids.iter().zip(flags) {
             if !sel.all.contains(id) {
@@ -253,13 +298,18 @@ pub fn analyze_source(src: &str, ctx: &FileContext, sel: &Selection, budget: Dur
 
 /// The innermost named function, method or class around a byte range (for fingerprints and messages).
 fn symbol_at(tree: &Tree, range: std::ops::Range<usize>, lang: Lang, src: &str) -> Option<String> {
-    let node = tree.root_node().descendant_for_byte_range(range.start, range.end)?;
+    let node = tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end)?;
     enclosing_function(node, lang, src)
 }
 
 /// The rule's fix prompt for one place: `{path}`, `{line}` and the message's placeholders filled.
 fn prompt_for(rule: &Rule, path: &str, line: usize, vars: &[(String, String)]) -> String {
-    let mut all = vec![("path".to_string(), path.to_string()), ("line".to_string(), line.to_string())];
+    let mut all = vec![
+        ("path".to_string(), path.to_string()),
+        ("line".to_string(), line.to_string()),
+    ];
     all.extend(vars.iter().cloned());
     fill(&rule.prompt, &all)
 }

@@ -42,7 +42,9 @@ impl AuditOptions {
     pub fn new(paths: Vec<PathBuf>, cwd: PathBuf) -> AuditOptions {
         AuditOptions {
             paths,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(12),
+            threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(12),
             max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
             exclude: vec![],
             exclude_root: cwd.clone(),
@@ -93,7 +95,9 @@ impl AuditResult {
 pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     let active: Vec<_> = rules
         .iter()
-        .filter(|r| opts.select.is_empty() || opts.select.iter().any(|s| selector_matches(s, &r.id)))
+        .filter(|r| {
+            opts.select.is_empty() || opts.select.iter().any(|s| selector_matches(s, &r.id))
+        })
         .filter(|r| !opts.ignore.iter().any(|s| selector_matches(s, &r.id)))
         .collect();
     let sel = Selection {
@@ -110,15 +114,26 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         exclude_root: opts.exclude_root.clone(),
     };
     let found = discover(&opts.paths, &walk);
-    let mut result = AuditResult { rules_run: sel.active.iter().map(|r| r.id.clone()).collect(), ..Default::default() };
+    let mut result = AuditResult {
+        rules_run: sel.active.iter().map(|r| r.id.clone()).collect(),
+        ..Default::default()
+    };
     let show = |p: &Path| display_path(p, &opts.cwd);
-    result.errors = found.errors.iter().map(|(p, e)| (show(p), e.clone())).collect();
+    result.errors = found
+        .errors
+        .iter()
+        .map(|(p, e)| (show(p), e.clone()))
+        .collect();
     result.skipped = found.skipped.iter().map(|(p, r)| (show(p), *r)).collect();
 
     let apps: Vec<App> = if opts.framework.is_some() {
         Vec::new()
     } else {
-        let mut markers: Vec<PathBuf> = found.markers.iter().filter_map(|m| std::path::absolute(m).ok()).collect();
+        let mut markers: Vec<PathBuf> = found
+            .markers
+            .iter()
+            .filter_map(|m| std::path::absolute(m).ok())
+            .collect();
         for p in &opts.paths {
             markers.extend(markers_above(p));
         }
@@ -126,10 +141,16 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     };
     result.apps = apps
         .iter()
-        .map(|a| App { framework: a.framework, root: PathBuf::from(show(&a.root)), marker: PathBuf::from(show(&a.marker)) })
+        .map(|a| App {
+            framework: a.framework,
+            root: PathBuf::from(show(&a.root)),
+            marker: PathBuf::from(show(&a.marker)),
+        })
         .collect();
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads.max(1)).build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build();
     let run = || {
         found
             .files
@@ -140,8 +161,15 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                     let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                     app_for(&apps, &abs).map(|a| a.framework)
                 });
-                let ctx = FileContext { display: &display, rel: &display, lang: *lang, framework };
-                let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| analyze_path(path, &ctx, &sel, opts.parse_budget)));
+                let ctx = FileContext {
+                    display: &display,
+                    rel: &display,
+                    lang: *lang,
+                    framework,
+                };
+                let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    analyze_path(path, &ctx, &sel, opts.parse_budget)
+                }));
                 (display, analysis)
             })
             .collect::<Vec<_>>()
@@ -183,7 +211,9 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             }
         }
     }
-    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.skipped.sort();
     result.errors.sort();
     result.parse_errors.sort();
@@ -192,7 +222,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
 
 /// How a path is shown: relative to `cwd` when under it, `./` dropped, `/`-separated.
 pub fn display_path(p: &Path, cwd: &Path) -> String {
-    let rel = if p.is_absolute() { p.strip_prefix(cwd).unwrap_or(p) } else { p };
+    let rel = if p.is_absolute() {
+        p.strip_prefix(cwd).unwrap_or(p)
+    } else {
+        p
+    };
     let s = rel.to_string_lossy().replace('\\', "/");
     let s = s.trim_start_matches("./");
     if s.is_empty() {

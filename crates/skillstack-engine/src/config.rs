@@ -89,7 +89,11 @@ impl Config {
     /// or its ancestors.
     pub fn find(start: &Path) -> Option<PathBuf> {
         let abs = std::path::absolute(start).ok()?;
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         while let Some(d) = dir {
             for name in CONFIG_NAMES {
                 let p = d.join(name);
@@ -106,17 +110,39 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, FileError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            FileError::new(&shown, "", None, format!("cannot read the config file: {}", crate::discover::describe_io(&e)), "", None)
+            FileError::new(
+                &shown,
+                "",
+                None,
+                format!(
+                    "cannot read the config file: {}",
+                    crate::discover::describe_io(&e)
+                ),
+                "",
+                None,
+            )
         })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Config::parse(&shown, &text, root, Some(path.to_path_buf()))
     }
 
     /// Parses config text; `shown` names the file in errors.
-    pub fn parse(shown: &str, text: &str, root: PathBuf, path: Option<PathBuf>) -> Result<Config, FileError> {
-        let err = |span, msg: String, label: &str, help: &str| FileError::new(shown, text, span, msg, label, Some(help.to_string()));
+    pub fn parse(
+        shown: &str,
+        text: &str,
+        root: PathBuf,
+        path: Option<PathBuf>,
+    ) -> Result<Config, FileError> {
+        let err = |span, msg: String, label: &str, help: &str| {
+            FileError::new(shown, text, span, msg, label, Some(help.to_string()))
+        };
         let file: ConfigFile = toml::from_str(text).map_err(|e| {
-            err(e.span(), e.message().trim().to_string(), "here", "see the Configuration section of the README for the keys skillstack.toml accepts")
+            err(
+                e.span(),
+                e.message().trim().to_string(),
+                "here",
+                "see the Configuration section of the README for the keys skillstack.toml accepts",
+            )
         })?;
         let mut c = Config::defaults(root.clone());
         c.path = path;
@@ -128,28 +154,53 @@ impl Config {
             }
         }
         c.exclude = file.exclude.unwrap_or_default();
-        c.rules_dirs = file.rules_dirs.iter().flatten().map(|d| root.join(d.get_ref())).collect();
+        c.rules_dirs = file
+            .rules_dirs
+            .iter()
+            .flatten()
+            .map(|d| root.join(d.get_ref()))
+            .collect();
         if let Some(size) = &file.max_file_size {
             c.max_file_size = match size.get_ref() {
                 SizeValue::Bytes(b) => *b,
                 SizeValue::Text(t) => parse_size(t).ok_or_else(|| {
-                    err(Some(size.span()), format!("invalid size `{t}`"), "invalid size", "write a number of bytes, or e.g. \"500KB\", \"1MiB\", \"2MB\"")
+                    err(
+                        Some(size.span()),
+                        format!("invalid size `{t}`"),
+                        "invalid size",
+                        "write a number of bytes, or e.g. \"500KB\", \"1MiB\", \"2MB\"",
+                    )
                 })?,
             };
         }
         if let Some(f) = &file.fail_on {
             c.fail_on = Severity::parse(f.get_ref()).ok_or_else(|| {
-                err(Some(f.span()), format!("unknown severity `{}`", f.get_ref()), "unknown severity", "use one of: info, low, medium, high, critical")
+                err(
+                    Some(f.span()),
+                    format!("unknown severity `{}`", f.get_ref()),
+                    "unknown severity",
+                    "use one of: info, low, medium, high, critical",
+                )
             })?;
         }
         if let Some(m) = &file.min_confidence {
             c.min_confidence = Confidence::parse(m.get_ref()).ok_or_else(|| {
-                err(Some(m.span()), format!("unknown confidence `{}`", m.get_ref()), "unknown confidence", "use one of: low, medium, high")
+                err(
+                    Some(m.span()),
+                    format!("unknown confidence `{}`", m.get_ref()),
+                    "unknown confidence",
+                    "use one of: low, medium, high",
+                )
             })?;
         }
         for (rule, sev) in file.severity.iter().flatten() {
             let s = Severity::parse(sev.get_ref()).ok_or_else(|| {
-                err(Some(sev.span()), format!("unknown severity `{}`", sev.get_ref()), "unknown severity", "use one of: info, low, medium, high, critical")
+                err(
+                    Some(sev.span()),
+                    format!("unknown severity `{}`", sev.get_ref()),
+                    "unknown severity",
+                    "use one of: info, low, medium, high, critical",
+                )
             })?;
             c.severity.insert(rule.get_ref().clone(), s);
             c.selectors.push((rule.get_ref().clone(), rule.span()));
@@ -159,7 +210,11 @@ impl Config {
 
     /// Checks that every rule id or category the file names exists.
     pub fn validate_rules(&self, rules: &RuleSet) -> Result<(), FileError> {
-        let shown = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "skillstack.toml".into());
+        let shown = self
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "skillstack.toml".into());
         for (sel, span) in &self.selectors {
             if !selector_exists(sel, rules) {
                 return Err(FileError::new(
@@ -177,7 +232,15 @@ impl Config {
 
     /// The effective configuration as TOML, for `skillstack config`.
     pub fn to_toml(&self) -> String {
-        let list = |v: &[String]| format!("[{}]", v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "));
+        let list = |v: &[String]| {
+            format!(
+                "[{}]",
+                v.iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         let mut out = String::new();
         match &self.path {
             Some(p) => out.push_str(&format!("# from {}\n", p.display())),
@@ -186,11 +249,18 @@ impl Config {
         out.push_str(&format!("select = {}\n", list(&self.select)));
         out.push_str(&format!("ignore = {}\n", list(&self.ignore)));
         out.push_str(&format!("exclude = {}\n", list(&self.exclude)));
-        let dirs: Vec<String> = self.rules_dirs.iter().map(|d| d.display().to_string()).collect();
+        let dirs: Vec<String> = self
+            .rules_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
         out.push_str(&format!("rules-dirs = {}\n", list(&dirs)));
         out.push_str(&format!("max-file-size = {}\n", self.max_file_size));
         out.push_str(&format!("fail-on = {:?}\n", self.fail_on.as_str()));
-        out.push_str(&format!("min-confidence = {:?}\n", self.min_confidence.as_str()));
+        out.push_str(&format!(
+            "min-confidence = {:?}\n",
+            self.min_confidence.as_str()
+        ));
         out.push_str("\n[severity]\n");
         for (k, v) in &self.severity {
             out.push_str(&format!("{k:?} = {:?}\n", v.as_str()));
@@ -260,8 +330,14 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors() {
-        assert!(parse("fail-on = \"severe\"\n").unwrap_err().message.contains("severity"));
-        assert!(parse("max-file-size = \"lots\"\n").unwrap_err().message.contains("size"));
+        assert!(parse("fail-on = \"severe\"\n")
+            .unwrap_err()
+            .message
+            .contains("severity"));
+        assert!(parse("max-file-size = \"lots\"\n")
+            .unwrap_err()
+            .message
+            .contains("size"));
         assert!(parse("min-confidence = 3\n").is_err());
     }
 

@@ -66,7 +66,10 @@ pub struct App {
 
 /// File names that can mark an app root; the walker collects them for [`detect_apps`].
 pub fn is_marker_name(name: &str) -> bool {
-    matches!(name, "package.json" | "Gemfile" | "composer.json" | "artisan" | "application.rb")
+    matches!(
+        name,
+        "package.json" | "Gemfile" | "composer.json" | "artisan" | "application.rb"
+    )
 }
 
 /// Reads a marker file and says which framework's app it marks, if any. Unreadable or malformed
@@ -100,14 +103,19 @@ pub fn framework_of_marker(path: &Path) -> Option<(Framework, PathBuf)> {
             if config.file_name()? != "config" {
                 return None;
             }
-            Some((Framework::Rails, config.parent().unwrap_or(Path::new("")).to_path_buf()))
+            Some((
+                Framework::Rails,
+                config.parent().unwrap_or(Path::new("")).to_path_buf(),
+            ))
         }
         "composer.json" => {
             let text = std::fs::read_to_string(path).ok()?;
             let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-            let has_laravel = ["require", "require-dev"]
-                .iter()
-                .any(|k| json.get(k).and_then(|d| d.get("laravel/framework")).is_some());
+            let has_laravel = ["require", "require-dev"].iter().any(|k| {
+                json.get(k)
+                    .and_then(|d| d.get("laravel/framework"))
+                    .is_some()
+            });
             has_laravel.then_some((Framework::Laravel, dir))
         }
         "artisan" => Some((Framework::Laravel, dir)),
@@ -122,8 +130,15 @@ pub fn detect_apps(markers: &[PathBuf]) -> Vec<App> {
     sorted.sort();
     for marker in sorted {
         if let Some((framework, root)) = framework_of_marker(&marker) {
-            if !apps.iter().any(|a| a.framework == framework && a.root == root) {
-                apps.push(App { framework, root, marker });
+            if !apps
+                .iter()
+                .any(|a| a.framework == framework && a.root == root)
+            {
+                apps.push(App {
+                    framework,
+                    root,
+                    marker,
+                });
             }
         }
     }
@@ -142,10 +157,22 @@ pub fn app_for<'a>(apps: &'a [App], file: &Path) -> Option<&'a App> {
 /// that holds `.git`), so that auditing a sub-folder or a single file still knows its framework.
 pub fn markers_above(start: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(abs) = std::path::absolute(start) else { return out };
-    let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+    let Ok(abs) = std::path::absolute(start) else {
+        return out;
+    };
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
     while let Some(d) = dir {
-        for name in ["package.json", "Gemfile", "composer.json", "artisan", "config/application.rb"] {
+        for name in [
+            "package.json",
+            "Gemfile",
+            "composer.json",
+            "artisan",
+            "config/application.rb",
+        ] {
             let p = d.join(name);
             if p.is_file() {
                 out.push(p);
@@ -168,15 +195,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("web/app")).unwrap();
-        std::fs::write(root.join("web/package.json"), r#"{"dependencies":{"next":"15.0.0"}}"#).unwrap();
+        std::fs::write(
+            root.join("web/package.json"),
+            r#"{"dependencies":{"next":"15.0.0"}}"#,
+        )
+        .unwrap();
         std::fs::create_dir_all(root.join("api/config")).unwrap();
-        std::fs::write(root.join("api/Gemfile"), "source 'x'\ngem \"rails\", \"~> 8.0\"\n").unwrap();
+        std::fs::write(
+            root.join("api/Gemfile"),
+            "source 'x'\ngem \"rails\", \"~> 8.0\"\n",
+        )
+        .unwrap();
         std::fs::write(root.join("api/config/application.rb"), "module Api; end\n").unwrap();
         std::fs::create_dir_all(root.join("admin")).unwrap();
-        std::fs::write(root.join("admin/composer.json"), r#"{"require":{"laravel/framework":"^11.0"}}"#).unwrap();
+        std::fs::write(
+            root.join("admin/composer.json"),
+            r#"{"require":{"laravel/framework":"^11.0"}}"#,
+        )
+        .unwrap();
         std::fs::write(root.join("docs-package.json"), "not json").unwrap();
         std::fs::create_dir_all(root.join("tool")).unwrap();
-        std::fs::write(root.join("tool/package.json"), r#"{"dependencies":{"react":"19"}}"#).unwrap();
+        std::fs::write(
+            root.join("tool/package.json"),
+            r#"{"dependencies":{"react":"19"}}"#,
+        )
+        .unwrap();
 
         let markers = vec![
             root.join("web/package.json"),
@@ -195,7 +238,10 @@ mod tests {
                 (Framework::Laravel, root.join("admin")),
             ]
         );
-        assert_eq!(app_for(&apps, &root.join("web/app/page.tsx")).map(|a| a.framework), Some(Framework::NextJs));
+        assert_eq!(
+            app_for(&apps, &root.join("web/app/page.tsx")).map(|a| a.framework),
+            Some(Framework::NextJs)
+        );
         assert_eq!(app_for(&apps, &root.join("tool/x.ts")), None);
     }
 

@@ -16,13 +16,30 @@ use crate::detect::is_marker_name;
 use crate::lang::Lang;
 
 /// Directories that hold dependencies or generated code, skipped wherever they are.
-pub const DEFAULT_EXCLUDED_DIRS: [&str; 12] =
-    ["node_modules", "vendor", ".next", ".nuxt", "dist", "build", "out", "coverage", ".turbo", ".vercel", ".svelte-kit", "tmp"];
+pub const DEFAULT_EXCLUDED_DIRS: [&str; 12] = [
+    "node_modules",
+    "vendor",
+    ".next",
+    ".nuxt",
+    "dist",
+    "build",
+    "out",
+    "coverage",
+    ".turbo",
+    ".vercel",
+    ".svelte-kit",
+    "tmp",
+];
 
 /// Multi-component directories that hold generated code (Laravel compiled views and caches,
 /// Rails/Laravel compiled front-end assets).
-pub const DEFAULT_EXCLUDED_PATHS: [&str; 5] =
-    ["storage/framework", "bootstrap/cache", "public/build", "public/packs", "public/assets"];
+pub const DEFAULT_EXCLUDED_PATHS: [&str; 5] = [
+    "storage/framework",
+    "bootstrap/cache",
+    "public/build",
+    "public/packs",
+    "public/assets",
+];
 
 /// Why a file was not audited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -98,7 +115,11 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
         let p = p.trim_end_matches('/');
         let anchored = p.contains('/');
         let p = p.trim_start_matches('/');
-        let bases = if anchored { vec![p.to_string()] } else { vec![format!("**/{p}")] };
+        let bases = if anchored {
+            vec![p.to_string()]
+        } else {
+            vec![format!("**/{p}")]
+        };
         for base in bases {
             b.add(Glob::new(&base)?);
             b.add(Glob::new(&format!("{base}/**"))?);
@@ -112,13 +133,15 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
 pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
     let mut out = Discovered::default();
     let excludes = exclude_set(&opts.exclude).unwrap_or_else(|_| GlobSet::empty());
-    let exclude_root = std::path::absolute(&opts.exclude_root).unwrap_or_else(|_| opts.exclude_root.clone());
+    let exclude_root =
+        std::path::absolute(&opts.exclude_root).unwrap_or_else(|_| opts.exclude_root.clone());
     let is_excluded = |p: &Path| -> bool {
         if excludes.is_empty() {
             return false;
         }
         let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-        abs.strip_prefix(&exclude_root).is_ok_and(|rel| excludes.is_match(rel))
+        abs.strip_prefix(&exclude_root)
+            .is_ok_and(|rel| excludes.is_match(rel))
     };
 
     let mut roots = Vec::new();
@@ -133,7 +156,11 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                     } else {
                         out.files.push((p.clone(), lang));
                     }
-                } else if p.file_name().and_then(|n| n.to_str()).is_some_and(is_marker_name) {
+                } else if p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_marker_name)
+                {
                     out.markers.push(p.clone());
                 }
             }
@@ -144,7 +171,10 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                 Ok(_) => out.skipped.push((p.clone(), SkipReason::Symlink)),
                 Err(e) => out.errors.push((p.clone(), describe_io(&e))),
             },
-            Ok(_) => out.errors.push((p.clone(), "not a regular file or directory (a FIFO, socket or device?)".into())),
+            Ok(_) => out.errors.push((
+                p.clone(),
+                "not a regular file or directory (a FIFO, socket or device?)".into(),
+            )),
         }
     }
 
@@ -188,7 +218,9 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                         let ft = entry.file_type();
                         if entry.path_is_symlink() {
                             if Lang::from_path(path).is_some() {
-                                local.skipped.push((path.to_path_buf(), SkipReason::Symlink));
+                                local
+                                    .skipped
+                                    .push((path.to_path_buf(), SkipReason::Symlink));
                             }
                         } else if ft.is_some_and(|t| t.is_dir()) {
                             if entry.depth() > 0 && is_excluded(path) {
@@ -196,14 +228,23 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                             }
                         } else if let Some(lang) = Lang::from_path(path) {
                             if is_excluded(path) {
-                                local.skipped.push((path.to_path_buf(), SkipReason::Excluded));
+                                local
+                                    .skipped
+                                    .push((path.to_path_buf(), SkipReason::Excluded));
                             } else if !ft.is_some_and(|t| t.is_file()) {
-                                local.errors.push((path.to_path_buf(), "not a regular file (a FIFO, socket or device?)".into()));
+                                local.errors.push((
+                                    path.to_path_buf(),
+                                    "not a regular file (a FIFO, socket or device?)".into(),
+                                ));
                             } else {
                                 match entry.metadata() {
-                                    Ok(m) if m.len() > max => local.skipped.push((path.to_path_buf(), SkipReason::TooLarge)),
+                                    Ok(m) if m.len() > max => local
+                                        .skipped
+                                        .push((path.to_path_buf(), SkipReason::TooLarge)),
                                     Ok(_) => local.files.push((path.to_path_buf(), lang)),
-                                    Err(e) => local.errors.push((path.to_path_buf(), e.to_string())),
+                                    Err(e) => {
+                                        local.errors.push((path.to_path_buf(), e.to_string()))
+                                    }
                                 }
                             }
                         } else if entry.file_name().to_str().is_some_and(is_marker_name) {
@@ -250,7 +291,9 @@ pub fn count_skips(skipped: &[(PathBuf, SkipReason)]) -> BTreeMap<SkipReason, us
 fn error_path(e: &ignore::Error) -> Option<PathBuf> {
     match e {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -269,7 +312,12 @@ mod tests {
     use super::*;
 
     fn opts(root: &Path) -> WalkOptions {
-        WalkOptions { threads: 2, max_file_size: 1024, exclude: vec!["legacy".into(), "app/gen/*.ts".into()], exclude_root: root.to_path_buf() }
+        WalkOptions {
+            threads: 2,
+            max_file_size: 1024,
+            exclude: vec!["legacy".into(), "app/gen/*.ts".into()],
+            exclude_root: root.to_path_buf(),
+        }
     }
 
     #[test]
@@ -297,12 +345,21 @@ mod tests {
         std::os::unix::fs::symlink(r.join("app/a.ts"), r.join("link.ts")).unwrap();
 
         let d = discover(&[r.to_path_buf()], &opts(r));
-        let rel = |v: &[(PathBuf, Lang)]| v.iter().map(|(p, _)| p.strip_prefix(r).unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>();
+        let rel = |v: &[(PathBuf, Lang)]| {
+            v.iter()
+                .map(|(p, _)| p.strip_prefix(r).unwrap().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(rel(&d.files), vec!["app/a.ts", "app/b.rb", "app/c.php"]);
         assert_eq!(d.markers, vec![r.join("package.json")]);
         let counts = count_skips(&d.skipped);
         assert_eq!(counts.get(&SkipReason::TooLarge), Some(&1));
-        assert_eq!(counts.get(&SkipReason::Excluded), Some(&1), "{:?}", d.skipped);
+        assert_eq!(
+            counts.get(&SkipReason::Excluded),
+            Some(&1),
+            "{:?}",
+            d.skipped
+        );
         #[cfg(unix)]
         assert_eq!(counts.get(&SkipReason::Symlink), Some(&1));
         assert!(d.errors.is_empty());

@@ -43,6 +43,11 @@ impl FileError {
     /// The 1-based line of the error, when it has a span.
     pub fn line(&self) -> Option<usize> {
         let off = self.span?.offset();
-        Some(self.src.inner().get(..off).map_or(1, |s| s.matches('\n').count() + 1))
+        Some(
+            self.src
+                .inner()
+                .get(..off)
+                .map_or(1, |s| s.matches('\n').count() + 1),
+        )
     }
 }

@@ -21,7 +21,10 @@ impl Position {
         let byte = floor_char_boundary(src, byte.min(src.len()));
         let before = &src[..byte];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+        Position {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
     }
 }
 
@@ -57,16 +60,34 @@ pub struct Finding {
 impl Finding {
     /// The order every output uses: path, line, column, rule, then the rest for total order.
     pub fn sort_key(&self) -> (&str, Position, &str, Position, &str) {
-        (&self.path, self.start, &self.rule_id, self.end, &self.message)
+        (
+            &self.path,
+            self.start,
+            &self.rule_id,
+            self.end,
+            &self.message,
+        )
     }
 }
 
 /// Hashes the parts of a fingerprint; `matched` is whitespace-normalised first so that
 /// re-indenting code does not change it. `occurrence` separates identical matches in one symbol.
-pub fn fingerprint(rule_id: &str, path: &str, symbol: Option<&str>, matched: &str, occurrence: usize) -> String {
+pub fn fingerprint(
+    rule_id: &str,
+    path: &str,
+    symbol: Option<&str>,
+    matched: &str,
+    occurrence: usize,
+) -> String {
     let normalised: Vec<&str> = matched.split_whitespace().collect();
     let mut h = Sha256::new();
-    for part in [rule_id, path, symbol.unwrap_or(""), &normalised.join(" "), &occurrence.to_string()] {
+    for part in [
+        rule_id,
+        path,
+        symbol.unwrap_or(""),
+        &normalised.join(" "),
+        &occurrence.to_string(),
+    ] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -84,8 +105,15 @@ mod tests {
         assert_eq!(Position::of_byte(src, 0), Position { line: 1, column: 1 });
         assert_eq!(Position::of_byte(src, 3), Position { line: 2, column: 1 });
         assert_eq!(Position::of_byte(src, 5), Position { line: 2, column: 2 });
-        assert_eq!(Position::of_byte(src, src.len()), Position { line: 3, column: 2 });
-        assert_eq!(Position::of_byte(src, 4), Position { line: 2, column: 1 }, "inside a char rounds down");
+        assert_eq!(
+            Position::of_byte(src, src.len()),
+            Position { line: 3, column: 2 }
+        );
+        assert_eq!(
+            Position::of_byte(src, 4),
+            Position { line: 2, column: 1 },
+            "inside a char rounds down"
+        );
     }
 
     #[test]

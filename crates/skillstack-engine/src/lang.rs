@@ -13,7 +13,13 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 5] = [Lang::JavaScript, Lang::TypeScript, Lang::Tsx, Lang::Ruby, Lang::Php];
+    pub const ALL: [Lang; 5] = [
+        Lang::JavaScript,
+        Lang::TypeScript,
+        Lang::Tsx,
+        Lang::Ruby,
+        Lang::Php,
+    ];
 
     /// The grammar for a file, from its extension. `None` for files skillstack does not parse.
     pub fn from_path(path: &Path) -> Option<Lang> {
@@ -110,9 +116,18 @@ pub fn dump_ast(lang: Lang, src: &str) -> Option<String> {
     loop {
         let node = cursor.node();
         if node.is_named() || node.is_missing() {
-            let field = cursor.field_name().map(|f| format!("{f}: ")).unwrap_or_default();
+            let field = cursor
+                .field_name()
+                .map(|f| format!("{f}: "))
+                .unwrap_or_default();
             let pos = node.start_position();
-            out.push_str(&format!("{}{field}({}) [{}:{}]", "  ".repeat(depth), node.kind(), pos.row + 1, pos.column + 1));
+            out.push_str(&format!(
+                "{}{field}({}) [{}:{}]",
+                "  ".repeat(depth),
+                node.kind(),
+                pos.row + 1,
+                pos.column + 1
+            ));
             if node.named_child_count() == 0 {
                 let text = src.get(node.byte_range()).unwrap_or("");
                 let text: String = text.chars().take(60).collect();

@@ -6,12 +6,16 @@
 //! suppressions) → [`finding`]s, sorted, for the report crate to render. [`audit`] runs the whole
 //! pipeline; [`config`] is `skillstack.toml`.
 
+// `FileError` carries the offending file's text so that miette can show a code frame; it is
+// returned only on the cold path (a broken rule or config file), so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod analyze;
 pub mod audit;
 pub mod config;
 pub mod detect;
-pub mod error;
 pub mod discover;
+pub mod error;
 pub mod finding;
 pub mod lang;
 pub mod predicates;

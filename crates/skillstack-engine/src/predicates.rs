@@ -30,7 +30,12 @@ pub enum ValueFn {
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 4] = ["text", "binding-name", "string-content", "enclosing-function"];
+    pub const NAMES: [&'static str; 4] = [
+        "text",
+        "binding-name",
+        "string-content",
+        "enclosing-function",
+    ];
 
     pub fn parse(s: &str) -> Option<ValueFn> {
         match s {
@@ -46,7 +51,7 @@ impl ValueFn {
         match self {
             ValueFn::Text => text(node, src).to_string(),
             ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
-            ValueFn::StringContent => string_content(node, lang, src),
+            ValueFn::StringContent => string_content(node, src),
             ValueFn::EnclosingFunction => enclosing_function(node, lang, src).unwrap_or_default(),
         }
     }
@@ -87,16 +92,18 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
         let kind = cur.kind();
         if lang.is_js_family() {
             match kind {
-                "variable_declarator" => return field_name(cur, "name", lang, src),
+                "variable_declarator" => return field_name(cur, "name", src),
                 "assignment_expression" | "augmented_assignment_expression" => {
                     if is_field(cur, "right", child) {
-                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                        return cur
+                            .child_by_field_name("left")
+                            .and_then(|l| lvalue_name(l, src));
                     }
                     return None;
                 }
                 "pair" => {
                     if is_field(cur, "value", child) {
-                        return cur.child_by_field_name("key").map(|k| key_text(k, lang, src));
+                        return cur.child_by_field_name("key").map(|k| key_text(k, src));
                     }
                     return None;
                 }
@@ -104,28 +111,41 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
                     return cur
                         .child_by_field_name("name")
                         .or_else(|| cur.child_by_field_name("property"))
-                        .map(|n| key_text(n, lang, src))
+                        .map(|n| key_text(n, src))
                 }
                 "return_statement" => return enclosing_function(cur, lang, src),
                 "arrow_function" => {
                     // An expression body is an implicit return.
-                    return if is_field(cur, "body", child) { function_name(cur, lang, src) } else { None };
+                    return if is_field(cur, "body", child) {
+                        function_name(cur, lang, src)
+                    } else {
+                        None
+                    };
                 }
-                "statement_block" | "expression_statement" | "program" | "class_body" | "function_declaration"
-                | "method_definition" | "function_expression" | "if_statement" | "for_statement" => return None,
+                "statement_block"
+                | "expression_statement"
+                | "program"
+                | "class_body"
+                | "function_declaration"
+                | "method_definition"
+                | "function_expression"
+                | "if_statement"
+                | "for_statement" => return None,
                 _ => {}
             }
         } else if lang == Lang::Ruby {
             match kind {
                 "assignment" | "operator_assignment" => {
                     if is_field(cur, "right", child) {
-                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                        return cur
+                            .child_by_field_name("left")
+                            .and_then(|l| lvalue_name(l, src));
                     }
                     return None;
                 }
                 "pair" => {
                     if is_field(cur, "value", child) {
-                        return cur.child_by_field_name("key").map(|k| key_text(k, lang, src));
+                        return cur.child_by_field_name("key").map(|k| key_text(k, src));
                     }
                     return None;
                 }
@@ -133,20 +153,30 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
                 "body_statement" | "program" | "block_body" | "then" | "else" | "do" => {
                     // The last statement of a method body is its implicit return value.
                     if kind == "body_statement" && is_last_named(cur, child) {
-                        if let Some(m) = cur.parent().filter(|p| matches!(p.kind(), "method" | "singleton_method")) {
-                            return m.child_by_field_name("name").map(|n| text(n, src).to_string());
+                        if let Some(m) = cur
+                            .parent()
+                            .filter(|p| matches!(p.kind(), "method" | "singleton_method"))
+                        {
+                            return m
+                                .child_by_field_name("name")
+                                .map(|n| text(n, src).to_string());
                         }
                     }
                     return None;
                 }
-                "method" | "singleton_method" | "class" | "module" | "block" | "do_block" | "lambda" => return None,
+                "method" | "singleton_method" | "class" | "module" | "block" | "do_block"
+                | "lambda" => return None,
                 _ => {}
             }
         } else {
             match kind {
-                "assignment_expression" | "augmented_assignment_expression" | "reference_assignment_expression" => {
+                "assignment_expression"
+                | "augmented_assignment_expression"
+                | "reference_assignment_expression" => {
                     if is_field(cur, "right", child) {
-                        return cur.child_by_field_name("left").and_then(|l| lvalue_name(l, lang, src));
+                        return cur
+                            .child_by_field_name("left")
+                            .and_then(|l| lvalue_name(l, src));
                     }
                     return None;
                 }
@@ -155,14 +185,28 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
                     let mut c = cur.walk();
                     let kids: Vec<Node> = cur.named_children(&mut c).collect();
                     if kids.len() == 2 && kids[1].id() == child.id() {
-                        return Some(key_text(kids[0], lang, src));
+                        return Some(key_text(kids[0], src));
                     }
                     return None;
                 }
                 "return_statement" => return enclosing_function(cur, lang, src),
-                "property_element" => return Some(text(cur, src).trim_start_matches('$').split(['=', ' ']).next().unwrap_or("").to_string()),
-                "compound_statement" | "expression_statement" | "program" | "declaration_list" | "function_definition"
-                | "method_declaration" | "if_statement" => return None,
+                "property_element" => {
+                    return Some(
+                        text(cur, src)
+                            .trim_start_matches('$')
+                            .split(['=', ' '])
+                            .next()
+                            .unwrap_or("")
+                            .to_string(),
+                    )
+                }
+                "compound_statement"
+                | "expression_statement"
+                | "program"
+                | "declaration_list"
+                | "function_definition"
+                | "method_declaration"
+                | "if_statement" => return None,
                 _ => {}
             }
         }
@@ -173,32 +217,45 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
 }
 
 fn is_field(parent: Node, field: &str, child: Node) -> bool {
-    parent.child_by_field_name(field).is_some_and(|n| n.id() == child.id())
+    parent
+        .child_by_field_name(field)
+        .is_some_and(|n| n.id() == child.id())
 }
 
 fn is_last_named(parent: Node, child: Node) -> bool {
     let count = parent.named_child_count();
-    count > 0 && parent.named_child(count - 1).is_some_and(|n| n.id() == child.id())
+    count > 0
+        && parent
+            .named_child(count - 1)
+            .is_some_and(|n| n.id() == child.id())
 }
 
-fn field_name(node: Node, field: &str, lang: Lang, src: &str) -> Option<String> {
-    node.child_by_field_name(field).map(|n| key_text(n, lang, src))
+fn field_name(node: Node, field: &str, src: &str) -> Option<String> {
+    node.child_by_field_name(field).map(|n| key_text(n, src))
 }
 
 /// The name an assignment target stands for: `x`, `obj.x`, `obj['x']`, `@x`, `$x`, `$o->x`, `h[:x]`.
-fn lvalue_name(node: Node, lang: Lang, src: &str) -> Option<String> {
+fn lvalue_name(node: Node, src: &str) -> Option<String> {
     match node.kind() {
-        "member_expression" => node.child_by_field_name("property").map(|p| text(p, src).to_string()),
+        "member_expression" => node
+            .child_by_field_name("property")
+            .map(|p| text(p, src).to_string()),
         "subscript_expression" => {
-            let idx = node.child_by_field_name("index").or_else(|| last_named(node))?;
-            Some(key_text(idx, lang, src))
+            let idx = node
+                .child_by_field_name("index")
+                .or_else(|| last_named(node))?;
+            Some(key_text(idx, src))
         }
-        "call" => node.child_by_field_name("method").map(|m| text(m, src).to_string()),
-        "element_reference" => last_named(node).map(|k| key_text(k, lang, src)),
-        "member_access_expression" | "nullsafe_member_access_expression" | "scoped_property_access_expression" => {
-            node.child_by_field_name("name").map(|n| key_text(n, lang, src))
+        "call" => node
+            .child_by_field_name("method")
+            .map(|m| text(m, src).to_string()),
+        "element_reference" => last_named(node).map(|k| key_text(k, src)),
+        "member_access_expression"
+        | "nullsafe_member_access_expression"
+        | "scoped_property_access_expression" => {
+            node.child_by_field_name("name").map(|n| key_text(n, src))
         }
-        _ => Some(key_text(node, lang, src)),
+        _ => Some(key_text(node, src)),
     }
 }
 
@@ -212,13 +269,19 @@ fn last_named(node: Node) -> Option<Node> {
 }
 
 /// A key or name as a bare word: quotes, `:`, `@`, `$` stripped.
-fn key_text(node: Node, lang: Lang, src: &str) -> String {
-    let raw = if matches!(node.kind(), "string" | "encapsed_string" | "template_string") {
-        string_content(node, lang, src)
+fn key_text(node: Node, src: &str) -> String {
+    let raw = if matches!(
+        node.kind(),
+        "string" | "encapsed_string" | "template_string"
+    ) {
+        string_content(node, src)
     } else {
         text(node, src).to_string()
     };
-    raw.trim().trim_start_matches([':', '@', '$']).trim_end_matches(':').to_string()
+    raw.trim()
+        .trim_start_matches([':', '@', '$'])
+        .trim_end_matches(':')
+        .to_string()
 }
 
 /// The name of the innermost function or method around `node`.
@@ -228,7 +291,12 @@ pub fn enclosing_function(node: Node, lang: Lang, src: &str) -> Option<String> {
         let is_fn = if lang.is_js_family() {
             matches!(
                 n.kind(),
-                "function_declaration" | "generator_function_declaration" | "method_definition" | "function_expression" | "arrow_function" | "function"
+                "function_declaration"
+                    | "generator_function_declaration"
+                    | "method_definition"
+                    | "function_expression"
+                    | "arrow_function"
+                    | "function"
             )
         } else if lang == Lang::Ruby {
             matches!(n.kind(), "method" | "singleton_method")
@@ -246,19 +314,25 @@ pub fn enclosing_function(node: Node, lang: Lang, src: &str) -> Option<String> {
 /// A function's own name, or for an anonymous function the name it is bound to.
 fn function_name(f: Node, lang: Lang, src: &str) -> Option<String> {
     if let Some(n) = f.child_by_field_name("name") {
-        return Some(key_text(n, lang, src));
+        return Some(key_text(n, src));
     }
     binding_name(f, lang, src)
 }
 
 /// The literal text of a string node without delimiters; for a concatenation, its left-most piece.
-pub fn string_content(node: Node, lang: Lang, src: &str) -> String {
+pub fn string_content(node: Node, src: &str) -> String {
     match node.kind() {
         "binary_expression" | "binary" => {
-            return node.child_by_field_name("left").map(|l| string_content(l, lang, src)).unwrap_or_default()
+            return node
+                .child_by_field_name("left")
+                .map(|l| string_content(l, src))
+                .unwrap_or_default()
         }
         "parenthesized_expression" => {
-            return node.named_child(0).map(|c| string_content(c, lang, src)).unwrap_or_default()
+            return node
+                .named_child(0)
+                .map(|c| string_content(c, src))
+                .unwrap_or_default()
         }
         _ => {}
     }
@@ -267,8 +341,14 @@ pub fn string_content(node: Node, lang: Lang, src: &str) -> String {
         "template_string" => t.trim_start_matches('`').trim_end_matches('`').to_string(),
         "string" | "encapsed_string" => {
             let t = t.trim_start_matches(['b', 'B']);
-            let t = t.strip_prefix('"').or_else(|| t.strip_prefix('\'')).unwrap_or(t);
-            t.strip_suffix('"').or_else(|| t.strip_suffix('\'')).unwrap_or(t).to_string()
+            let t = t
+                .strip_prefix('"')
+                .or_else(|| t.strip_prefix('\''))
+                .unwrap_or(t);
+            t.strip_suffix('"')
+                .or_else(|| t.strip_suffix('\''))
+                .unwrap_or(t)
+                .to_string()
         }
         _ => t.to_string(),
     }
@@ -309,7 +389,8 @@ fn collect_spliced<'t>(node: Node<'t>, lang: Lang, out: &mut Vec<Node<'t>>) {
         "encapsed_string" | "heredoc" | "heredoc_body" if lang == Lang::Php => {
             for child in node.named_children(&mut c) {
                 match child.kind() {
-                    "string_content" | "string_value" | "escape_sequence" | "heredoc_start" | "heredoc_end" => {}
+                    "string_content" | "string_value" | "escape_sequence" | "heredoc_start"
+                    | "heredoc_end" => {}
                     "heredoc_body" => collect_spliced(child, lang, out),
                     _ => out.push(child),
                 }
@@ -317,7 +398,10 @@ fn collect_spliced<'t>(node: Node<'t>, lang: Lang, out: &mut Vec<Node<'t>>) {
         }
         // Concatenation: `a + b` (JS, Ruby), `a . b` (PHP).
         "binary_expression" | "binary" => {
-            let op = node.child_by_field_name("operator").map(|o| o.kind()).unwrap_or("");
+            let op = node
+                .child_by_field_name("operator")
+                .map(|o| o.kind())
+                .unwrap_or("");
             if op == "+" || op == "." {
                 for side in ["left", "right"] {
                     if let Some(s) = node.child_by_field_name(side) {
@@ -340,7 +424,16 @@ fn collect_spliced<'t>(node: Node<'t>, lang: Lang, out: &mut Vec<Node<'t>>) {
 }
 
 fn is_string_like(n: Node) -> bool {
-    matches!(n.kind(), "string" | "template_string" | "encapsed_string" | "heredoc" | "binary_expression" | "binary" | "parenthesized_expression")
+    matches!(
+        n.kind(),
+        "string"
+            | "template_string"
+            | "encapsed_string"
+            | "heredoc"
+            | "binary_expression"
+            | "binary"
+            | "parenthesized_expression"
+    )
 }
 
 /// Is a spliced expression harmless: a literal, a CONSTANT, or an explicit numeric conversion/quoting?
@@ -348,30 +441,60 @@ fn is_safe_splice(n: Node, lang: Lang, src: &str) -> bool {
     let t = text(n, src).trim();
     let is_constant_name = |s: &str| {
         let s = s.rsplit(['.', ':', '>']).next().unwrap_or(s);
-        !s.is_empty() && s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        !s.is_empty()
+            && s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && s.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     };
     match n.kind() {
-        "number" | "integer" | "float" | "true" | "false" | "null" | "nil" | "boolean" => return true,
+        "number" | "integer" | "float" | "true" | "false" | "null" | "nil" | "boolean" => {
+            return true
+        }
         "string" if lang != Lang::Ruby => return true,
         "string" | "template_string" => return !interpolated_unsafely(n, lang, src),
         "constant" | "scope_resolution" => return true,
         "class_constant_access_expression" => return true,
         "cast_expression" => {
-            return n.child_by_field_name("type").is_some_and(|ty| matches!(text(ty, src), "int" | "integer" | "float" | "bool" | "double"))
+            return n.child_by_field_name("type").is_some_and(|ty| {
+                matches!(
+                    text(ty, src),
+                    "int" | "integer" | "float" | "bool" | "double"
+                )
+            })
         }
         "identifier" | "member_expression" | "name" if is_constant_name(t) => return true,
         _ => {}
     }
     // Explicit numeric conversions and quoting helpers.
-    const SAFE_CALL_SUFFIXES: [&str; 8] = [".to_i", ".to_f", ".to_d", ".to_r", ".toFixed", ".length", ".size", ".count"];
-    if SAFE_CALL_SUFFIXES.iter().any(|s| t.ends_with(s) || t.contains(&format!("{s}(")) && t.ends_with(')')) {
+    const SAFE_CALL_SUFFIXES: [&str; 8] = [
+        ".to_i", ".to_f", ".to_d", ".to_r", ".toFixed", ".length", ".size", ".count",
+    ];
+    if SAFE_CALL_SUFFIXES
+        .iter()
+        .any(|s| t.ends_with(s) || t.contains(&format!("{s}(")) && t.ends_with(')'))
+    {
         return true;
     }
     const SAFE_FUNCS: [&str; 15] = [
-        "Number(", "parseInt(", "parseFloat(", "intval(", "floatval(", "(int)", "quote(", "quote_table_name(", "quote_column_name(",
-        "sanitize_sql", "connection.quote", "->quote(", "Integer(", "Float(", "PDO::quote(",
+        "Number(",
+        "parseInt(",
+        "parseFloat(",
+        "intval(",
+        "floatval(",
+        "(int)",
+        "quote(",
+        "quote_table_name(",
+        "quote_column_name(",
+        "sanitize_sql",
+        "connection.quote",
+        "->quote(",
+        "Integer(",
+        "Float(",
+        "PDO::quote(",
     ];
-    SAFE_FUNCS.iter().any(|f| t.starts_with(f) || t.contains(&format!(".{f}")) || t.contains(&format!("::{f}")))
+    SAFE_FUNCS
+        .iter()
+        .any(|f| t.starts_with(f) || t.contains(&format!(".{f}")) || t.contains(&format!("::{f}")))
         || t == "table_name"
         || t.ends_with(".table_name")
         || t.ends_with("quoted_table_name")
@@ -391,7 +514,10 @@ mod tests {
     fn find<'t>(tree: &'t tree_sitter::Tree, src: &str, needle: &str) -> Node<'t> {
         let start = src.find(needle).expect("needle in source");
         let end = start + needle.len();
-        let mut node = tree.root_node().descendant_for_byte_range(start, end).unwrap();
+        let mut node = tree
+            .root_node()
+            .descendant_for_byte_range(start, end)
+            .unwrap();
         while node.byte_range() != (start..end) {
             node = node.parent().expect("a node spans exactly the needle");
         }
@@ -406,34 +532,116 @@ mod tests {
     #[test]
     fn binding_names_in_js() {
         let l = Lang::TypeScript;
-        assert_eq!(binding(l, "const resetToken = Math.random().toString(36);", "Math.random()"), Some("resetToken".into()));
-        assert_eq!(binding(l, "user.apiKey = String(Math.random());", "Math.random()"), Some("apiKey".into()));
-        assert_eq!(binding(l, "data['token'] = Math.random();", "Math.random()"), Some("token".into()));
-        assert_eq!(binding(l, "await db.insert({ inviteToken: Math.random() });", "Math.random()"), Some("inviteToken".into()));
-        assert_eq!(binding(l, "function makeToken() { return Math.random().toString(36); }", "Math.random()"), Some("makeToken".into()));
-        assert_eq!(binding(l, "const genCode = () => Math.random();", "Math.random()"), Some("genCode".into()));
-        assert_eq!(binding(l, "function token() { log(Math.random()); }", "Math.random()"), None);
-        assert_eq!(binding(l, "setTimeout(f, Math.random() * 100);", "Math.random()"), None);
+        assert_eq!(
+            binding(
+                l,
+                "const resetToken = Math.random().toString(36);",
+                "Math.random()"
+            ),
+            Some("resetToken".into())
+        );
+        assert_eq!(
+            binding(l, "user.apiKey = String(Math.random());", "Math.random()"),
+            Some("apiKey".into())
+        );
+        assert_eq!(
+            binding(l, "data['token'] = Math.random();", "Math.random()"),
+            Some("token".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "await db.insert({ inviteToken: Math.random() });",
+                "Math.random()"
+            ),
+            Some("inviteToken".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "function makeToken() { return Math.random().toString(36); }",
+                "Math.random()"
+            ),
+            Some("makeToken".into())
+        );
+        assert_eq!(
+            binding(l, "const genCode = () => Math.random();", "Math.random()"),
+            Some("genCode".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "function token() { log(Math.random()); }",
+                "Math.random()"
+            ),
+            None
+        );
+        assert_eq!(
+            binding(l, "setTimeout(f, Math.random() * 100);", "Math.random()"),
+            None
+        );
     }
 
     #[test]
     fn binding_names_in_ruby() {
         let l = Lang::Ruby;
-        assert_eq!(binding(l, "token = rand(1000)\n", "rand(1000)"), Some("token".into()));
-        assert_eq!(binding(l, "@reset_token = rand(1000)\n", "rand(1000)"), Some("reset_token".into()));
-        assert_eq!(binding(l, "user.otp_code = rand(1000)\n", "rand(1000)"), Some("otp_code".into()));
-        assert_eq!(binding(l, "user.update(invite_token: rand(1000))\n", "rand(1000)"), Some("invite_token".into()));
-        assert_eq!(binding(l, "def generate_token\n  x = 1\n  rand(1000).to_s\nend\n", "rand(1000)"), Some("generate_token".into()));
-        assert_eq!(binding(l, "def generate_token\n  rand(1000)\n  x = 1\nend\n", "rand(1000)"), None);
+        assert_eq!(
+            binding(l, "token = rand(1000)\n", "rand(1000)"),
+            Some("token".into())
+        );
+        assert_eq!(
+            binding(l, "@reset_token = rand(1000)\n", "rand(1000)"),
+            Some("reset_token".into())
+        );
+        assert_eq!(
+            binding(l, "user.otp_code = rand(1000)\n", "rand(1000)"),
+            Some("otp_code".into())
+        );
+        assert_eq!(
+            binding(l, "user.update(invite_token: rand(1000))\n", "rand(1000)"),
+            Some("invite_token".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "def generate_token\n  x = 1\n  rand(1000).to_s\nend\n",
+                "rand(1000)"
+            ),
+            Some("generate_token".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "def generate_token\n  rand(1000)\n  x = 1\nend\n",
+                "rand(1000)"
+            ),
+            None
+        );
     }
 
     #[test]
     fn binding_names_in_php() {
         let l = Lang::Php;
-        assert_eq!(binding(l, "<?php $token = md5(uniqid());", "uniqid()"), Some("token".into()));
-        assert_eq!(binding(l, "<?php $user->reset_token = rand();", "rand()"), Some("reset_token".into()));
-        assert_eq!(binding(l, "<?php $a = ['api_key' => uniqid()];", "uniqid()"), Some("api_key".into()));
-        assert_eq!(binding(l, "<?php function makeToken() { return uniqid(); }", "uniqid()"), Some("makeToken".into()));
+        assert_eq!(
+            binding(l, "<?php $token = md5(uniqid());", "uniqid()"),
+            Some("token".into())
+        );
+        assert_eq!(
+            binding(l, "<?php $user->reset_token = rand();", "rand()"),
+            Some("reset_token".into())
+        );
+        assert_eq!(
+            binding(l, "<?php $a = ['api_key' => uniqid()];", "uniqid()"),
+            Some("api_key".into())
+        );
+        assert_eq!(
+            binding(
+                l,
+                "<?php function makeToken() { return uniqid(); }",
+                "uniqid()"
+            ),
+            Some("makeToken".into())
+        );
         assert_eq!(binding(l, "<?php sleep(rand(1, 5));", "rand(1, 5)"), None);
     }
 
@@ -445,34 +653,88 @@ mod tests {
     #[test]
     fn interpolation_safety() {
         let js = Lang::TypeScript;
-        assert!(unsafe_interp(js, "q(`SELECT * FROM t WHERE a = ${x}`)", "`SELECT * FROM t WHERE a = ${x}`"));
-        assert!(!unsafe_interp(js, "q(`SELECT * FROM t LIMIT ${LIMIT}`)", "`SELECT * FROM t LIMIT ${LIMIT}`"));
+        assert!(unsafe_interp(
+            js,
+            "q(`SELECT * FROM t WHERE a = ${x}`)",
+            "`SELECT * FROM t WHERE a = ${x}`"
+        ));
+        assert!(!unsafe_interp(
+            js,
+            "q(`SELECT * FROM t LIMIT ${LIMIT}`)",
+            "`SELECT * FROM t LIMIT ${LIMIT}`"
+        ));
         assert!(!unsafe_interp(js, "q(`SELECT 1`)", "`SELECT 1`"));
-        assert!(unsafe_interp(js, "q('SELECT * FROM t WHERE a = ' + x)", "'SELECT * FROM t WHERE a = ' + x"));
+        assert!(unsafe_interp(
+            js,
+            "q('SELECT * FROM t WHERE a = ' + x)",
+            "'SELECT * FROM t WHERE a = ' + x"
+        ));
         assert!(!unsafe_interp(js, "q('SELECT ' + 'x')", "'SELECT ' + 'x'"));
-        assert!(!unsafe_interp(js, "q(`LIMIT ${Number(n)}`)", "`LIMIT ${Number(n)}`"));
+        assert!(!unsafe_interp(
+            js,
+            "q(`LIMIT ${Number(n)}`)",
+            "`LIMIT ${Number(n)}`"
+        ));
 
         let rb = Lang::Ruby;
-        assert!(unsafe_interp(rb, "where(\"name = '#{params[:q]}'\")", "\"name = '#{params[:q]}'\""));
-        assert!(!unsafe_interp(rb, "where(\"id = #{id.to_i}\")", "\"id = #{id.to_i}\""));
-        assert!(!unsafe_interp(rb, "where(\"x > #{LIMIT}\")", "\"x > #{LIMIT}\""));
+        assert!(unsafe_interp(
+            rb,
+            "where(\"name = '#{params[:q]}'\")",
+            "\"name = '#{params[:q]}'\""
+        ));
+        assert!(!unsafe_interp(
+            rb,
+            "where(\"id = #{id.to_i}\")",
+            "\"id = #{id.to_i}\""
+        ));
+        assert!(!unsafe_interp(
+            rb,
+            "where(\"x > #{LIMIT}\")",
+            "\"x > #{LIMIT}\""
+        ));
         assert!(!unsafe_interp(rb, "where(\"name = ?\")", "\"name = ?\""));
 
         let php = Lang::Php;
-        assert!(unsafe_interp(php, "<?php DB::select(\"SELECT * FROM t WHERE a = $x\");", "\"SELECT * FROM t WHERE a = $x\""));
-        assert!(unsafe_interp(php, "<?php DB::select(\"SELECT * FROM t WHERE a = {$r->q}\");", "\"SELECT * FROM t WHERE a = {$r->q}\""));
-        assert!(unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ' . $x);", "'SELECT * FROM t WHERE a = ' . $x"));
-        assert!(!unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ' . (int) $x);", "'SELECT * FROM t WHERE a = ' . (int) $x"));
-        assert!(!unsafe_interp(php, "<?php DB::select('SELECT * FROM t WHERE a = ?');", "'SELECT * FROM t WHERE a = ?'"));
+        assert!(unsafe_interp(
+            php,
+            "<?php DB::select(\"SELECT * FROM t WHERE a = $x\");",
+            "\"SELECT * FROM t WHERE a = $x\""
+        ));
+        assert!(unsafe_interp(
+            php,
+            "<?php DB::select(\"SELECT * FROM t WHERE a = {$r->q}\");",
+            "\"SELECT * FROM t WHERE a = {$r->q}\""
+        ));
+        assert!(unsafe_interp(
+            php,
+            "<?php DB::select('SELECT * FROM t WHERE a = ' . $x);",
+            "'SELECT * FROM t WHERE a = ' . $x"
+        ));
+        assert!(!unsafe_interp(
+            php,
+            "<?php DB::select('SELECT * FROM t WHERE a = ' . (int) $x);",
+            "'SELECT * FROM t WHERE a = ' . (int) $x"
+        ));
+        assert!(!unsafe_interp(
+            php,
+            "<?php DB::select('SELECT * FROM t WHERE a = ?');",
+            "'SELECT * FROM t WHERE a = ?'"
+        ));
     }
 
     #[test]
     fn string_contents() {
         let src = "q(`SELECT ${a}` + b)";
         let tree = parse(Lang::TypeScript, src);
-        assert_eq!(string_content(find(&tree, src, "`SELECT ${a}` + b"), Lang::TypeScript, src), "SELECT ${a}");
+        assert_eq!(
+            string_content(find(&tree, src, "`SELECT ${a}` + b"), src),
+            "SELECT ${a}"
+        );
         let src = "<?php f(\"SELECT $x\");";
         let tree = parse(Lang::Php, src);
-        assert_eq!(string_content(find(&tree, src, "\"SELECT $x\""), Lang::Php, src), "SELECT $x");
+        assert_eq!(
+            string_content(find(&tree, src, "\"SELECT $x\""), src),
+            "SELECT $x"
+        );
     }
 }

@@ -31,14 +31,17 @@ impl Directive {
     /// Does this directive cover a finding of `rule_id` starting on `line`? A directive without a
     /// reason still suppresses (and is reported as invalid); one without ids covers nothing.
     pub fn covers(&self, rule_id: &str, line: usize) -> bool {
-        self.ids.iter().any(|i| i == rule_id) && (line == self.start.line || (self.own_line && line == self.end.line + 1))
+        self.ids.iter().any(|i| i == rule_id)
+            && (line == self.start.line || (self.own_line && line == self.end.line + 1))
     }
 }
 
 /// Parses the text of one comment. `None`: not a directive at all.
 /// `Some(Ok)`: ids and reason. `Some(Err)`: a directive with a problem, described for the user.
 pub fn parse_comment(comment: &str) -> Option<(Vec<String>, Option<String>, Option<String>)> {
-    let body = comment.trim_start_matches(['/', '#', '*', '!']).trim_start();
+    let body = comment
+        .trim_start_matches(['/', '#', '*', '!'])
+        .trim_start();
     let rest = body.strip_prefix(MARKER)?;
     // `skillstack-ignore-file`, `skillstack-ignored`: not this directive.
     if rest.starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_') {
@@ -46,21 +49,49 @@ pub fn parse_comment(comment: &str) -> Option<(Vec<String>, Option<String>, Opti
     }
     let rest = rest.trim_end().trim_end_matches("*/").trim_end();
     let Some(after_bracket) = rest.strip_prefix('[') else {
-        return Some((vec![], None, Some(format!("`{MARKER}` names no rule: write `{MARKER}[rule-id]: reason`"))));
+        return Some((
+            vec![],
+            None,
+            Some(format!(
+                "`{MARKER}` names no rule: write `{MARKER}[rule-id]: reason`"
+            )),
+        ));
     };
     let Some(close) = after_bracket.find(']') else {
-        return Some((vec![], None, Some(format!("`{MARKER}[` is not closed: write `{MARKER}[rule-id]: reason`"))));
+        return Some((
+            vec![],
+            None,
+            Some(format!(
+                "`{MARKER}[` is not closed: write `{MARKER}[rule-id]: reason`"
+            )),
+        ));
     };
-    let ids: Vec<String> =
-        after_bracket[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let ids: Vec<String> = after_bracket[..close]
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     if ids.is_empty() {
-        return Some((vec![], None, Some(format!("`{MARKER}[]` names no rule: put the rule id between the brackets"))));
+        return Some((
+            vec![],
+            None,
+            Some(format!(
+                "`{MARKER}[]` names no rule: put the rule id between the brackets"
+            )),
+        ));
     }
     let tail = after_bracket[close + 1..].trim_start();
-    let reason = tail.strip_prefix(':').map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-    let problem = reason
-        .is_none()
-        .then(|| format!("`{MARKER}[{}]` gives no reason: add `: <why this is safe>`", ids.join(", ")));
+    let reason = tail
+        .strip_prefix(':')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let problem = reason.is_none().then(|| {
+        format!(
+            "`{MARKER}[{}]` gives no reason: add `: <why this is safe>`",
+            ids.join(", ")
+        )
+    });
     Some((ids, reason, problem))
 }
 
@@ -118,13 +149,38 @@ mod tests {
         assert_eq!(parse_comment("# skillstack-ignore-file[x]"), None);
         assert_eq!(
             parse_comment("// skillstack-ignore[data/a, auth/b]: checked by hand"),
-            Some((vec!["data/a".into(), "auth/b".into()], Some("checked by hand".into()), None))
+            Some((
+                vec!["data/a".into(), "auth/b".into()],
+                Some("checked by hand".into()),
+                None
+            ))
         );
-        assert_eq!(parse_comment("/* skillstack-ignore[data/a]: ok */").unwrap().1, Some("ok".into()));
-        assert!(parse_comment("# skillstack-ignore").unwrap().2.unwrap().contains("names no rule"));
-        assert!(parse_comment("# skillstack-ignore[]: x").unwrap().2.unwrap().contains("names no rule"));
-        assert!(parse_comment("# skillstack-ignore[data/a").unwrap().2.unwrap().contains("not closed"));
-        assert!(parse_comment("# skillstack-ignore[data/a]").unwrap().2.unwrap().contains("no reason"));
+        assert_eq!(
+            parse_comment("/* skillstack-ignore[data/a]: ok */")
+                .unwrap()
+                .1,
+            Some("ok".into())
+        );
+        assert!(parse_comment("# skillstack-ignore")
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("names no rule"));
+        assert!(parse_comment("# skillstack-ignore[]: x")
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("names no rule"));
+        assert!(parse_comment("# skillstack-ignore[data/a")
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("not closed"));
+        assert!(parse_comment("# skillstack-ignore[data/a]")
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("no reason"));
     }
 
     fn dirs(lang: Lang, src: &str) -> Vec<Directive> {
@@ -159,7 +215,10 @@ mod tests {
 
     #[test]
     fn ruby_comments() {
-        let d = dirs(Lang::Ruby, "# skillstack-ignore[perm/x]: admin only\nparams.permit!\n");
+        let d = dirs(
+            Lang::Ruby,
+            "# skillstack-ignore[perm/x]: admin only\nparams.permit!\n",
+        );
         assert_eq!(d.len(), 1);
         assert!(d[0].covers("perm/x", 2));
     }

@@ -46,14 +46,20 @@ pub fn parse_annotation(comment: &str) -> Option<(AnnotationKind, Vec<String>)> 
     ]
     .into_iter()
     .find_map(|(p, k)| body.strip_prefix(p).map(|r| (k, r)))?;
-    let ids: Vec<String> = rest.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let ids: Vec<String> = rest
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     (!ids.is_empty()).then_some((kind, ids))
 }
 
 /// Reads the annotations of one source file. The target of an annotation is the next line that
 /// is not itself an annotation comment (so annotations can be stacked).
 pub fn annotations_in(display: &str, lang: crate::lang::Lang, src: &str) -> Vec<Annotation> {
-    let Some(tree) = parse(lang, src, Duration::from_secs(10)) else { return vec![] };
+    let Some(tree) = parse(lang, src, Duration::from_secs(10)) else {
+        return vec![];
+    };
     let mut found: Vec<(usize, AnnotationKind, Vec<String>)> = Vec::new();
     for r in comment_ranges(&tree) {
         let text = &src[r.clone()];
@@ -74,7 +80,12 @@ pub fn annotations_in(display: &str, lang: crate::lang::Lang, src: &str) -> Vec<
             target += 1;
         }
         for rule in ids {
-            out.push(Annotation { path: display.to_string(), target_line: target, kind, rule });
+            out.push(Annotation {
+                path: display.to_string(),
+                target_line: target,
+                kind,
+                rule,
+            });
         }
     }
     out
@@ -106,14 +117,21 @@ pub struct TestReport {
 impl TestReport {
     pub fn passed(&self) -> bool {
         self.problems.is_empty()
-            && self.per_rule.values().all(|o| o.missing.is_empty() && o.noisy.is_empty() && o.stale_todos.is_empty())
+            && self
+                .per_rule
+                .values()
+                .all(|o| o.missing.is_empty() && o.noisy.is_empty() && o.stale_todos.is_empty())
     }
 
     /// A readable summary: one line per rule, then every failure.
     pub fn render(&self) -> String {
         let mut s = String::new();
         for (id, o) in &self.per_rule {
-            let status = if o.missing.is_empty() && o.noisy.is_empty() && o.stale_todos.is_empty() { "ok  " } else { "FAIL" };
+            let status = if o.missing.is_empty() && o.noisy.is_empty() && o.stale_todos.is_empty() {
+                "ok  "
+            } else {
+                "FAIL"
+            };
             s.push_str(&format!(
                 "{status} {id}: {} ruleid, {} ok, {} todo; {} missing, {} noisy\n",
                 o.ruleid,
@@ -129,7 +147,9 @@ impl TestReport {
                 s.push_str(&format!("       noisy (reported, not expected): {n}\n"));
             }
             for t in &o.stale_todos {
-                s.push_str(&format!("       stale todo (the rule gets it right now; make it ruleid/ok): {t}\n"));
+                s.push_str(&format!(
+                    "       stale todo (the rule gets it right now; make it ruleid/ok): {t}\n"
+                ));
             }
         }
         for p in &self.problems {
@@ -150,7 +170,12 @@ pub fn run_fixtures(rules: &RuleSet, paths: &[PathBuf], cwd: PathBuf) -> TestRep
         report.problems.push(format!("{p}: {e}"));
     }
 
-    let walk = WalkOptions { threads: opts.threads, max_file_size: opts.max_file_size, exclude: vec![], exclude_root: cwd.clone() };
+    let walk = WalkOptions {
+        threads: opts.threads,
+        max_file_size: opts.max_file_size,
+        exclude: vec![],
+        exclude_root: cwd.clone(),
+    };
     let files = discover(paths, &walk).files;
     report.files = files.len();
     let mut annotations = Vec::new();
@@ -171,7 +196,10 @@ pub fn run_fixtures(rules: &RuleSet, paths: &[PathBuf], cwd: PathBuf) -> TestRep
     for a in &annotations {
         if !rules.contains(&a.rule) {
             if matches!(a.kind, AnnotationKind::RuleId | AnnotationKind::Ok) {
-                report.problems.push(format!("{}:{}: annotation names unknown rule `{}`", a.path, a.target_line, a.rule));
+                report.problems.push(format!(
+                    "{}:{}: annotation names unknown rule `{}`",
+                    a.path, a.target_line, a.rule
+                ));
             }
             continue;
         }
@@ -214,7 +242,12 @@ pub fn run_fixtures(rules: &RuleSet, paths: &[PathBuf], cwd: PathBuf) -> TestRep
     }
     for ((path, line, rule), expected) in reported {
         if !expected {
-            report.per_rule.entry(rule).or_default().noisy.push(format!("{path}:{line}"));
+            report
+                .per_rule
+                .entry(rule)
+                .or_default()
+                .noisy
+                .push(format!("{path}:{line}"));
         }
     }
     report
@@ -225,14 +258,28 @@ pub fn run_fixtures(rules: &RuleSet, paths: &[PathBuf], cwd: PathBuf) -> TestRep
 pub fn check_examples(rules: &RuleSet) -> Vec<String> {
     let mut failures = Vec::new();
     for rule in rules.iter() {
-        let sel = Selection { all: rules, active: vec![rule], min_confidence: Confidence::Low, severity_overrides: BTreeMap::new() };
+        let sel = Selection {
+            all: rules,
+            active: vec![rule],
+            min_confidence: Confidence::Low,
+            severity_overrides: BTreeMap::new(),
+        };
         for (i, ex) in rule.examples.iter().enumerate() {
-            let ctx = FileContext { display: &ex.path, rel: &ex.path, lang: ex.lang, framework: ex.framework.or(rule.frameworks.first().copied()) };
+            let ctx = FileContext {
+                display: &ex.path,
+                rel: &ex.path,
+                lang: ex.lang,
+                framework: ex.framework.or(rule.frameworks.first().copied()),
+            };
             for (label, code, want) in [("bad", &ex.bad, true), ("good", &ex.good, false)] {
                 let Some(code) = code else { continue };
                 let a = analyze_source(code, &ctx, &sel, Duration::from_secs(10));
                 if a.parse_error {
-                    failures.push(format!("{}: example {} ({label}) has syntax errors", rule.id, i + 1));
+                    failures.push(format!(
+                        "{}: example {} ({label}) has syntax errors",
+                        rule.id,
+                        i + 1
+                    ));
                 }
                 let flagged = a.findings.iter().any(|f| f.rule_id == rule.id);
                 if flagged != want {
@@ -240,7 +287,11 @@ pub fn check_examples(rules: &RuleSet) -> Vec<String> {
                         "{}: example {} ({label}) is {}",
                         rule.id,
                         i + 1,
-                        if want { "not flagged by the rule" } else { "flagged by the rule" }
+                        if want {
+                            "not flagged by the rule"
+                        } else {
+                            "flagged by the rule"
+                        }
                     ));
                 }
             }
@@ -256,10 +307,22 @@ mod tests {
 
     #[test]
     fn parses_annotations() {
-        assert_eq!(parse_annotation("// ruleid: a/b"), Some((AnnotationKind::RuleId, vec!["a/b".into()])));
-        assert_eq!(parse_annotation("# ok: a/b, c/d"), Some((AnnotationKind::Ok, vec!["a/b".into(), "c/d".into()])));
-        assert_eq!(parse_annotation("// todoruleid: a/b").map(|a| a.0), Some(AnnotationKind::TodoRuleId));
-        assert_eq!(parse_annotation("// todook: a/b").map(|a| a.0), Some(AnnotationKind::TodoOk));
+        assert_eq!(
+            parse_annotation("// ruleid: a/b"),
+            Some((AnnotationKind::RuleId, vec!["a/b".into()]))
+        );
+        assert_eq!(
+            parse_annotation("# ok: a/b, c/d"),
+            Some((AnnotationKind::Ok, vec!["a/b".into(), "c/d".into()]))
+        );
+        assert_eq!(
+            parse_annotation("// todoruleid: a/b").map(|a| a.0),
+            Some(AnnotationKind::TodoRuleId)
+        );
+        assert_eq!(
+            parse_annotation("// todook: a/b").map(|a| a.0),
+            Some(AnnotationKind::TodoOk)
+        );
         assert_eq!(parse_annotation("// this is ok: fine"), None);
         assert_eq!(parse_annotation("// ruleid:"), None);
     }

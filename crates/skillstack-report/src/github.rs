@@ -13,10 +13,15 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
             Severity::Medium => "warning",
             Severity::Low | Severity::Info => "notice",
         };
-        let title = ctx.rule(&f.rule_id).map_or(f.rule_id.clone(), |r| format!("{} ({})", r.title, f.rule_id));
+        let title = ctx.rule(&f.rule_id).map_or(f.rule_id.clone(), |r| {
+            format!("{} ({})", r.title, f.rule_id)
+        });
         let mut message = f.message.clone();
         if let Some(skill) = ctx.rule(&f.rule_id).and_then(|r| r.skill.as_deref()) {
-            message.push_str(&format!("\nSkill: {skill}. Run `skillstack explain {}` for the fix prompt.", f.rule_id));
+            message.push_str(&format!(
+                "\nSkill: {skill}. Run `skillstack explain {}` for the fix prompt.",
+                f.rule_id
+            ));
         }
         out.push_str(&format!(
             "::{level} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
@@ -34,7 +39,9 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
 
 /// Escapes a workflow-command message (GitHub's toolkit rules).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value.

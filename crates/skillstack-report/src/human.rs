@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 use skillstack_engine::rule::Severity;
 use skillstack_engine::{AuditResult, Finding};
 
@@ -46,7 +48,10 @@ impl Diagnostic for FindingDiagnostic {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.label.clone()), self.span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.label.clone()),
+            self.span,
+        ))))
     }
 }
 
@@ -72,7 +77,10 @@ fn diagnostic(f: &Finding, ctx: &ReportContext, source: &str) -> FindingDiagnost
             (Some(id), None) => help.push_str(&format!("\nskill: {id}")),
             _ => {}
         }
-        help.push_str(&format!("\nfix prompt for your AI agent: skillstack explain {}", r.id));
+        help.push_str(&format!(
+            "\nfix prompt for your AI agent: skillstack explain {}",
+            r.id
+        ));
     }
     FindingDiagnostic {
         message: format!("[{}] {}", f.severity, f.message),
@@ -90,13 +98,26 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
     if ctx.statistics {
         render_statistics(result, ctx, &mut out);
     } else {
-        let theme = if ctx.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false);
+        let theme = if ctx.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(WIDTH)
+            .with_links(false);
         for f in &result.findings {
-            let source = result.sources.get(&f.path).map(|s| s.as_ref()).unwrap_or("");
+            let source = result
+                .sources
+                .get(&f.path)
+                .map(|s| s.as_ref())
+                .unwrap_or("");
             let diag = diagnostic(f, ctx, source);
             if handler.render_report(&mut out, &diag).is_err() {
-                out.push_str(&format!("{}:{}:{}: {} [{}]\n", f.path, f.start.line, f.start.column, f.message, f.rule_id));
+                out.push_str(&format!(
+                    "{}:{}:{}: {} [{}]\n",
+                    f.path, f.start.line, f.start.column, f.message, f.rule_id
+                ));
             }
             out.push('\n');
         }
@@ -113,7 +134,9 @@ fn render_statistics(result: &AuditResult, ctx: &ReportContext, out: &mut String
     let mut rows: Vec<(&str, usize)> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (id, n) in rows {
-        let (sev, title) = ctx.rule(id).map_or(("", ""), |r| (r.severity.as_str(), r.title.as_str()));
+        let (sev, title) = ctx
+            .rule(id)
+            .map_or(("", ""), |r| (r.severity.as_str(), r.title.as_str()));
         out.push_str(&format!("{n:>5}  {sev:<8} {id:<40} {title}\n"));
     }
 }
@@ -124,7 +147,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn render_summary(result: &AuditResult, ctx: &ReportContext, out: &mut String) {
     let n = result.findings.len();
-    let files: std::collections::BTreeSet<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
+    let files: std::collections::BTreeSet<&str> =
+        result.findings.iter().map(|f| f.path.as_str()).collect();
     let skipped = result.skipped.len();
     if n == 0 {
         out.push_str("No findings.");
@@ -136,27 +160,45 @@ fn render_summary(result: &AuditResult, ctx: &ReportContext, out: &mut String) {
                 (c > 0).then(|| format!("{c} {s}"))
             })
             .collect();
-        out.push_str(&format!("Found {} in {} ({}).", plural(n, "finding", "findings"), plural(files.len(), "file", "files"), by_sev.join(", ")));
+        out.push_str(&format!(
+            "Found {} in {} ({}).",
+            plural(n, "finding", "findings"),
+            plural(files.len(), "file", "files"),
+            by_sev.join(", ")
+        ));
     }
     out.push_str(&format!(
         " Scanned {}{}.\n",
         plural(result.files_scanned, "file", "files"),
-        if skipped > 0 { format!(", skipped {skipped}") } else { String::new() }
+        if skipped > 0 {
+            format!(", skipped {skipped}")
+        } else {
+            String::new()
+        }
     ));
     if n > 0 {
         let mut by_cat: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &result.findings {
-            *by_cat.entry(f.rule_id.split('/').next().unwrap_or("")).or_insert(0) += 1;
+            *by_cat
+                .entry(f.rule_id.split('/').next().unwrap_or(""))
+                .or_insert(0) += 1;
         }
         let cats: Vec<String> = by_cat.iter().map(|(c, k)| format!("{c} {k}")).collect();
         out.push_str(&format!("  by category: {}\n", cats.join(" · ")));
     }
     if !result.apps.is_empty() {
-        let apps: Vec<String> = result.apps.iter().map(|a| format!("{} ({})", a.root.display(), a.framework.display_name())).collect();
+        let apps: Vec<String> = result
+            .apps
+            .iter()
+            .map(|a| format!("{} ({})", a.root.display(), a.framework.display_name()))
+            .collect();
         out.push_str(&format!("  apps: {}\n", apps.join(", ")));
     }
     if result.suppressed > 0 {
-        out.push_str(&format!("  {} suppressed by skillstack-ignore comments\n", result.suppressed));
+        out.push_str(&format!(
+            "  {} suppressed by skillstack-ignore comments\n",
+            result.suppressed
+        ));
     }
     if result.below_confidence > 0 {
         out.push_str(&format!(
@@ -165,11 +207,26 @@ fn render_summary(result: &AuditResult, ctx: &ReportContext, out: &mut String) {
         ));
     }
     if !result.parse_errors.is_empty() {
-        out.push_str(&format!("  {} with syntax errors (analysed anyway)\n", plural(result.parse_errors.len(), "file", "files")));
+        out.push_str(&format!(
+            "  {} with syntax errors (analysed anyway)\n",
+            plural(result.parse_errors.len(), "file", "files")
+        ));
     }
     if skipped > 0 {
-        let counts: Vec<String> = result.skip_counts().iter().map(|(r, k)| format!("{k} {}", r.as_str())).collect();
-        out.push_str(&format!("  skipped: {}{}\n", counts.join(", "), if ctx.verbose { "" } else { " (--verbose lists them)" }));
+        let counts: Vec<String> = result
+            .skip_counts()
+            .iter()
+            .map(|(r, k)| format!("{k} {}", r.as_str()))
+            .collect();
+        out.push_str(&format!(
+            "  skipped: {}{}\n",
+            counts.join(", "),
+            if ctx.verbose {
+                ""
+            } else {
+                " (--verbose lists them)"
+            }
+        ));
     }
     if ctx.verbose {
         for (p, r) in &result.skipped {
@@ -182,7 +239,11 @@ fn render_summary(result: &AuditResult, ctx: &ReportContext, out: &mut String) {
     if !result.errors.is_empty() || !result.internal_errors.is_empty() {
         out.push_str(&format!(
             "  {} could not be audited (see the errors above)\n",
-            plural(result.errors.len() + result.internal_errors.len(), "path", "paths")
+            plural(
+                result.errors.len() + result.internal_errors.len(),
+                "path",
+                "paths"
+            )
         ));
     }
 }

@@ -40,10 +40,16 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
         .collect();
     let mut by_severity = serde_json::Map::new();
     for sev in skillstack_engine::Severity::ALL {
-        by_severity.insert(sev.as_str().into(), json!(result.findings.iter().filter(|f| f.severity == sev).count()));
+        by_severity.insert(
+            sev.as_str().into(),
+            json!(result.findings.iter().filter(|f| f.severity == sev).count()),
+        );
     }
-    let skipped: serde_json::Map<String, Value> =
-        result.skip_counts().into_iter().map(|(r, n)| (r.as_str().to_string(), json!(n))).collect();
+    let skipped: serde_json::Map<String, Value> = result
+        .skip_counts()
+        .into_iter()
+        .map(|(r, n)| (r.as_str().to_string(), json!(n)))
+        .collect();
     let doc = json!({
         "version": JSON_SCHEMA_VERSION,
         "tool": { "name": "skillstack", "version": ctx.tool_version },
@@ -63,7 +69,8 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
         "files_with_syntax_errors": result.parse_errors,
         "errors": result.errors.iter().chain(&result.internal_errors).map(|(p, e)| json!({"path": p, "message": e})).collect::<Vec<_>>(),
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -88,13 +88,50 @@ pub fn render(format: Format, result: &AuditResult, ctx: &ReportContext) -> Stri
 
 /// The rule's documentation as Markdown: why, fix, the linked skill and the fix prompt.
 pub fn rule_markdown(rule: &Rule, skill: Option<&SkillInfo>) -> String {
-    let mut md = format!("**{}**\n\n{}\n\n## Why it matters\n\n{}\n\n## How to fix it\n\n{}\n", rule.title, rule.message, rule.why, rule.fix);
+    let mut md = format!(
+        "**{}**\n\n## Why it matters\n\n{}\n\n## How to fix it\n\n{}\n",
+        rule.title, rule.why, rule.fix
+    );
     if let Some(s) = skill {
-        md.push_str(&format!("\n## Skill\n\n`{}` — {}: {}\n", s.id, s.title, s.summary));
+        md.push_str(&format!(
+            "\n## Skill\n\n`{}` — {}: {}\n",
+            s.id, s.title, s.summary
+        ));
     }
-    md.push_str(&format!("\n## Fix prompt (paste into your AI agent)\n\n```text\n{}\n```\n", rule.prompt));
+    md.push_str(&format!(
+        "\n## Fix prompt (paste into your AI agent)\n\n```text\n{}\n```\n",
+        prompt_template(&rule.prompt)
+    ));
     if !rule.cwe.is_empty() {
         md.push_str(&format!("\nReferences: {}\n", rule.cwe.join(", ")));
     }
     md
+}
+
+/// A fix prompt as documentation: `{path}`, `{line}` and other placeholders shown as `<path>`, …
+/// (each finding carries the prompt filled in for its place).
+pub fn prompt_template(prompt: &str) -> String {
+    let mut out = String::new();
+    let mut rest = prompt;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(j)
+                if after[..j]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    && j > 0 =>
+            {
+                out.push_str(&format!("<{}>", &after[..j]));
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

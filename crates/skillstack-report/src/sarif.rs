@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use skillstack_engine::rule::{Confidence, Rule, Severity};
 use skillstack_engine::AuditResult;
@@ -50,10 +50,17 @@ fn text(s: &str) -> MultiformatMessageString {
 
 /// `data/raw-sql-interpolation` → `RawSqlInterpolation`.
 fn rule_name(id: &str) -> String {
-    id.rsplit('/').next().unwrap_or(id).split('-').map(|w| {
-        let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-    }).collect()
+    id.rsplit('/')
+        .next()
+        .unwrap_or(id)
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn descriptor(rule: &Rule, ctx: &ReportContext) -> ReportingDescriptor {
@@ -61,7 +68,11 @@ fn descriptor(rule: &Rule, ctx: &ReportContext) -> ReportingDescriptor {
     if rule.tags.iter().any(|t| t == "security") || !rule.cwe.is_empty() {
         tags.push("security".to_string());
     }
-    tags.extend(rule.cwe.iter().map(|c| format!("external/cwe/{}", c.to_lowercase())));
+    tags.extend(
+        rule.cwe
+            .iter()
+            .map(|c| format!("external/cwe/{}", c.to_lowercase())),
+    );
     tags.push(format!("skillstack/{}", rule.category()));
     tags.extend(rule.frameworks.iter().map(|f| f.as_str().to_string()));
     for t in &rule.tags {
@@ -71,26 +82,62 @@ fn descriptor(rule: &Rule, ctx: &ReportContext) -> ReportingDescriptor {
     }
     let mut props = BTreeMap::new();
     props.insert("precision".to_string(), json!(precision(rule.confidence)));
-    props.insert("security-severity".to_string(), json!(security_severity(rule.severity)));
+    props.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule.severity)),
+    );
     if let Some(skill) = &rule.skill {
         props.insert("skill".to_string(), json!(skill));
     }
     let skill = ctx.skill(rule);
-    let help_text = format!("{}\n\nWhy it matters: {}\n\nHow to fix it: {}\n\nFix prompt for your AI agent:\n{}", rule.title, rule.why, rule.fix, rule.prompt);
+    let help_text = format!(
+        "{}\n\nWhy it matters: {}\n\nHow to fix it: {}\n\nFix prompt for your AI agent:\n{}",
+        rule.title,
+        rule.why,
+        rule.fix,
+        crate::prompt_template(&rule.prompt)
+    );
     ReportingDescriptor::builder()
         .id(rule.id.clone())
         .name(rule_name(&rule.id))
         .short_description(text(&rule.title))
-        .full_description(text(&rule.why.split("\n\n").next().unwrap_or(&rule.why).split_whitespace().collect::<Vec<_>>().join(" ")))
-        .help(MultiformatMessageString::builder().text(help_text).markdown(rule_markdown(rule, skill)).build())
-        .default_configuration(ReportingConfiguration::builder().level(json!(level(rule.severity))).build())
-        .properties(PropertyBag::builder().tags(tags).additional_properties(props).build())
+        .full_description(text(
+            &rule
+                .why
+                .split("\n\n")
+                .next()
+                .unwrap_or(&rule.why)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ))
+        .help(
+            MultiformatMessageString::builder()
+                .text(help_text)
+                .markdown(rule_markdown(rule, skill))
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level(rule.severity)))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(props)
+                .build(),
+        )
         .build()
 }
 
 pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
     let rules = ctx.fired_rules(result);
-    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let results: Vec<SarifResult> = result
         .findings
         .iter()
@@ -139,7 +186,9 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
         .version(ctx.tool_version)
         .rules(rules.iter().map(|r| descriptor(r, ctx)).collect::<Vec<_>>())
         .build();
-    let mut invocation = Invocation::builder().execution_successful(result.errors.is_empty() && result.internal_errors.is_empty()).build();
+    let mut invocation = Invocation::builder()
+        .execution_successful(result.errors.is_empty() && result.internal_errors.is_empty())
+        .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
@@ -149,8 +198,13 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
         .column_kind(json!("unicodeCodePoints"))
         .invocations(vec![invocation])
         .build();
-    let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build();
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let log = Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
@@ -160,7 +214,27 @@ fn uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b'@' | b'+' | b'(' | b')' | b'!' | b'$' | b'&' | b'\'' | b'*' | b',' | b';' | b'=' | b':' => out.push(b as char),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'/'
+            | b'@'
+            | b'+'
+            | b'('
+            | b')'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'*'
+            | b','
+            | b';'
+            | b'='
+            | b':' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -173,7 +247,10 @@ mod tests {
 
     #[test]
     fn names_and_uris() {
-        assert_eq!(rule_name("data/raw-sql-interpolation"), "RawSqlInterpolation");
+        assert_eq!(
+            rule_name("data/raw-sql-interpolation"),
+            "RawSqlInterpolation"
+        );
         assert_eq!(uri("app/api/[id]/route.ts"), "app/api/%5Bid%5D/route.ts");
         assert_eq!(uri("a b.ts"), "a%20b.ts");
     }

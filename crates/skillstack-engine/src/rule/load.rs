@@ -121,7 +121,11 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
         frameworks.push(f);
     }
     for c in &file.cwe {
-        if !c.get_ref().strip_prefix("CWE-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+        if !c
+            .get_ref()
+            .strip_prefix("CWE-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(err(
                 Some(c.span()),
                 format!("invalid CWE id `{}`", c.get_ref()),
@@ -143,7 +147,8 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
     let mut names: BTreeSet<String> = BTreeSet::new();
     for m in &file.matchers {
         let spec = matcher_spec(name, text, m)?;
-        let matcher = Matcher::compile(spec).map_err(|e| err(Some(e.span), e.message, &e.label, e.help))?;
+        let matcher =
+            Matcher::compile(spec).map_err(|e| err(Some(e.span), e.message, &e.label, e.help))?;
         names.extend(matcher.placeholder_names());
         matchers.push(matcher);
     }
@@ -174,11 +179,25 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
         let framework = match &ex.framework {
             None => None,
             Some(f) => Some(Framework::parse(f.get_ref()).ok_or_else(|| {
-                err(Some(f.span()), format!("unknown framework `{}`", f.get_ref()), "unknown framework", None)
+                err(
+                    Some(f.span()),
+                    format!("unknown framework `{}`", f.get_ref()),
+                    "unknown framework",
+                    None,
+                )
             })?),
         };
-        let path = ex.path.clone().unwrap_or_else(|| format!("example.{}", default_ext(lang)));
-        examples.push(Example { lang, path, framework, bad: ex.bad.clone(), good: ex.good.clone() });
+        let path = ex
+            .path
+            .clone()
+            .unwrap_or_else(|| format!("example.{}", default_ext(lang)));
+        examples.push(Example {
+            lang,
+            path,
+            framework,
+            bad: ex.bad.clone(),
+            good: ex.good.clone(),
+        });
     }
 
     Ok(Rule {
@@ -200,7 +219,11 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
     })
 }
 
-fn parse_confidence(name: &str, text: &str, c: &Spanned<String>) -> Result<Confidence, RuleFileError> {
+fn parse_confidence(
+    name: &str,
+    text: &str,
+    c: &Spanned<String>,
+) -> Result<Confidence, RuleFileError> {
     Confidence::parse(c.get_ref()).ok_or_else(|| {
         RuleFileError::new(
             name,
@@ -276,7 +299,11 @@ pub(crate) fn placeholders(template: &str) -> Vec<String> {
         match after.find('}') {
             Some(end) => {
                 let name = &after[..end];
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                if !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
                     out.push(name.to_string());
                 }
                 rest = &after[end + 1..];
@@ -290,7 +317,11 @@ pub(crate) fn placeholders(template: &str) -> Vec<String> {
 fn valid_rule_id(id: &str) -> bool {
     let mut parts = id.split('/');
     let ok = |p: Option<&str>| {
-        p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
     };
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
@@ -319,7 +350,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleFileError>> {
             None,
             format!("cannot read the rules directory: {e}"),
             "",
-            Some("check that the path given to --rules or `rules-dirs` exists and is readable".into()),
+            Some(
+                "check that the path given to --rules or `rules-dirs` exists and is readable"
+                    .into(),
+            ),
         )]
     })?;
     files.sort();
@@ -332,7 +366,14 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleFileError>> {
                 Ok(r) => rules.push(r),
                 Err(e) => errors.push(e),
             },
-            Err(e) => errors.push(RuleFileError::new(&shown, "", None, format!("cannot read the rule file: {e}"), "", None)),
+            Err(e) => errors.push(RuleFileError::new(
+                &shown,
+                "",
+                None,
+                format!("cannot read the rule file: {e}"),
+                "",
+                None,
+            )),
         }
     }
     if errors.is_empty() {
@@ -345,7 +386,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleFileError>> {
 /// Builds the rule set: the engine's own rules, the built-in rule files (`(name, text)` pairs),
 /// then every extra rule directory. A later rule with an id already loaded is an error, so a
 /// user's rule cannot silently shadow a built-in one.
-pub fn load_rule_set(builtin: &[(&str, &str)], extra_dirs: &[std::path::PathBuf]) -> Result<super::RuleSet, Vec<RuleFileError>> {
+pub fn load_rule_set(
+    builtin: &[(&str, &str)],
+    extra_dirs: &[std::path::PathBuf],
+) -> Result<super::RuleSet, Vec<RuleFileError>> {
     let mut set = super::RuleSet::new();
     for r in super::meta::meta_rules() {
         set.insert(r);
@@ -362,7 +406,10 @@ pub fn load_rule_set(builtin: &[(&str, &str)], extra_dirs: &[std::path::PathBuf]
                 &shown,
                 "",
                 None,
-                format!("rule id `{}` is already defined (built in or in another rules directory)", rule.id),
+                format!(
+                    "rule id `{}` is already defined (built in or in another rules directory)",
+                    rule.id
+                ),
                 "",
                 Some("give your rule its own id, e.g. prefix it with your project name".into()),
             ));
@@ -371,7 +418,11 @@ pub fn load_rule_set(builtin: &[(&str, &str)], extra_dirs: &[std::path::PathBuf]
         }
     };
     for (name, text) in builtin {
-        match parse_rule(&format!("rules/{name}"), text, RuleOrigin::Builtin(name.to_string())) {
+        match parse_rule(
+            &format!("rules/{name}"),
+            text,
+            RuleOrigin::Builtin(name.to_string()),
+        ) {
             Ok(r) => add(r, &mut set, &mut errors),
             Err(e) => errors.push(e),
         }
@@ -458,15 +509,25 @@ report = "call"
         let e = parse(&text).unwrap_err();
         assert!(e.message.contains("no_such_node"), "{}", e.message);
         let span = e.span.unwrap();
-        assert!(text[span.offset()..].starts_with("no_such_node"), "{}", &text[span.offset()..]);
+        assert!(
+            text[span.offset()..].starts_with("no_such_node"),
+            "{}",
+            &text[span.offset()..]
+        );
     }
 
     #[test]
     fn top_level_predicates_are_rejected() {
-        let text = GOOD.replace("(call_expression function: (identifier) @fn) @call", "(call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\")");
+        let text = GOOD.replace(
+            "(call_expression function: (identifier) @fn) @call",
+            "(call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\")",
+        );
         let e = parse(&text).unwrap_err();
         assert!(e.message.contains("outside the pattern"), "{}", e.message);
-        let ok = GOOD.replace("(call_expression function: (identifier) @fn) @call", "((call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\"))");
+        let ok = GOOD.replace(
+            "(call_expression function: (identifier) @fn) @call",
+            "((call_expression function: (identifier) @fn) @call\n(#eq? @fn \"x\"))",
+        );
         parse(&ok).unwrap();
     }
 
@@ -494,11 +555,17 @@ report = "call"
     #[test]
     fn bad_id_and_severity_are_errors() {
         assert!(parse(&GOOD.replace("data/example", "Data Example")).is_err());
-        assert!(parse(&GOOD.replace("\"high\"", "\"severe\"")).unwrap_err().message.contains("severity"));
+        assert!(parse(&GOOD.replace("\"high\"", "\"severe\""))
+            .unwrap_err()
+            .message
+            .contains("severity"));
     }
 
     #[test]
     fn finds_placeholders() {
-        assert_eq!(placeholders("a {x} b {y_z} {} {bad name}"), vec!["x", "y_z"]);
+        assert_eq!(
+            placeholders("a {x} b {y_z} {} {bad name}"),
+            vec!["x", "y_z"]
+        );
     }
 }

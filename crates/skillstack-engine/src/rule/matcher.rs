@@ -65,7 +65,12 @@ pub struct CompileError {
 }
 
 fn cerr(span: &Range<usize>, message: String, label: &str, help: Option<&str>) -> CompileError {
-    CompileError { message, span: span.clone(), label: label.to_string(), help: help.map(str::to_string) }
+    CompileError {
+        message,
+        span: span.clone(),
+        label: label.to_string(),
+        help: help.map(str::to_string),
+    }
 }
 
 #[derive(Debug)]
@@ -116,7 +121,12 @@ impl Matcher {
     pub fn compile(spec: MatcherSpec) -> Result<Matcher, CompileError> {
         let (lang_name, lang_span) = &spec.language;
         let family = LangFamily::parse(lang_name).ok_or_else(|| {
-            cerr(lang_span, format!("unknown language `{lang_name}`"), "unknown language", Some("use js, ts, ruby or php"))
+            cerr(
+                lang_span,
+                format!("unknown language `{lang_name}`"),
+                "unknown language",
+                Some("use js, ts, ruby or php"),
+            )
         })?;
         let (query_text, query_span) = &spec.query;
 
@@ -166,12 +176,21 @@ impl Matcher {
                 )
             })?;
             if capture_names.is_empty() {
-                capture_names = query.capture_names().iter().map(|s| s.to_string()).collect();
+                capture_names = query
+                    .capture_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
             }
             queries.push(query);
         }
         if capture_names.is_empty() {
-            return Err(cerr(query_span, "the query has no capture".into(), "no @capture", Some("capture the node to report, e.g. `(call_expression) @call`")));
+            return Err(cerr(
+                query_span,
+                "the query has no capture".into(),
+                "no @capture",
+                Some("capture the node to report, e.g. `(call_expression) @call`"),
+            ));
         }
 
         let report_name = match &spec.report {
@@ -203,7 +222,12 @@ impl Matcher {
             let value = match &w.value {
                 None => ValueFn::Text,
                 Some((name, span)) => ValueFn::parse(name).ok_or_else(|| {
-                    cerr(span, format!("unknown value `{name}`"), "unknown value", Some(&format!("use one of: {}", ValueFn::NAMES.join(", "))))
+                    cerr(
+                        span,
+                        format!("unknown value `{name}`"),
+                        "unknown value",
+                        Some(&format!("use one of: {}", ValueFn::NAMES.join(", "))),
+                    )
                 })?,
             };
             let regex = compile_regex(&w.regex)?;
@@ -218,16 +242,33 @@ impl Matcher {
             };
             let is = match (pred(&w.is)?, pred(&w.is_not)?) {
                 (Some(_), Some(_)) => {
-                    return Err(cerr(cap_span, "a condition has both `is` and `is-not`".into(), "this condition", Some("split it into two [[match.where]] entries")))
+                    return Err(cerr(
+                        cap_span,
+                        "a condition has both `is` and `is-not`".into(),
+                        "this condition",
+                        Some("split it into two [[match.where]] entries"),
+                    ))
                 }
                 (Some(p), None) => Some((p, true)),
                 (None, Some(p)) => Some((p, false)),
                 (None, None) => None,
             };
             if regex.is_none() && not_regex.is_none() && is.is_none() && w.bind.is_none() {
-                return Err(cerr(cap_span, format!("the condition on `{cap}` tests nothing"), "this condition", Some("add `regex`, `not-regex`, `is`, `is-not` or `bind`")));
+                return Err(cerr(
+                    cap_span,
+                    format!("the condition on `{cap}` tests nothing"),
+                    "this condition",
+                    Some("add `regex`, `not-regex`, `is`, `is-not` or `bind`"),
+                ));
             }
-            conditions.push(Condition { capture: cap.clone(), value, regex, not_regex, is, bind: w.bind.as_ref().map(|b| b.0.clone()) });
+            conditions.push(Condition {
+                capture: cap.clone(),
+                value,
+                regex,
+                not_regex,
+                is,
+                bind: w.bind.as_ref().map(|b| b.0.clone()),
+            });
         }
 
         let compiled = queries
@@ -239,7 +280,13 @@ impl Matcher {
                 let report = idx(&report_name);
                 let report_end = report_end_name.as_deref().map(idx);
                 let condition_captures = conditions.iter().map(|c| idx(&c.capture)).collect();
-                CompiledQuery { lang, query, report, report_end, condition_captures }
+                CompiledQuery {
+                    lang,
+                    query,
+                    report,
+                    report_end,
+                    condition_captures,
+                }
             })
             .collect();
 
@@ -263,7 +310,8 @@ impl Matcher {
 
     /// Does this matcher run on a file at this (slash-separated, root-relative) path?
     pub fn applies_to_path(&self, rel: &str) -> bool {
-        self.paths.as_ref().is_none_or(|g| g.is_match(rel)) && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(rel))
+        self.paths.as_ref().is_none_or(|g| g.is_match(rel))
+            && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
     /// Does this matcher have a query for this grammar?
@@ -273,12 +321,16 @@ impl Matcher {
 
     /// Runs the matcher over a parsed file and appends its hits.
     pub fn run(&self, lang: Lang, tree: &Tree, src: &str, out: &mut Vec<Hit>) {
-        let Some(cq) = self.queries.iter().find(|q| q.lang == lang) else { return };
+        let Some(cq) = self.queries.iter().find(|q| q.lang == lang) else {
+            return;
+        };
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(&cq.query, tree.root_node(), src.as_bytes());
         while let Some(m) = matches.next() {
             let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
-            let Some(report) = node_for(cq.report) else { continue };
+            let Some(report) = node_for(cq.report) else {
+                continue;
+            };
             let mut vars: Vec<(String, String)> = Vec::new();
             let mut ok = true;
             for (cond, &idx) in self.conditions.iter().zip(&cq.condition_captures) {
@@ -306,7 +358,11 @@ impl Matcher {
                     vars.push((name.to_string(), text(node, src).to_string()));
                 }
             }
-            let end = cq.report_end.and_then(node_for).filter(|e| e.end_byte() > report.start_byte()).unwrap_or(report);
+            let end = cq
+                .report_end
+                .and_then(node_for)
+                .filter(|e| e.end_byte() > report.start_byte())
+                .unwrap_or(report);
             out.push(Hit {
                 byte_range: report.start_byte()..end.end_byte(),
                 start: report.start_position(),
@@ -387,7 +443,14 @@ fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> Compile
         span,
         format!("the query has no capture `@{name}`"),
         "unknown capture",
-        Some(&format!("captures in this query: {}", known.iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", "))),
+        Some(&format!(
+            "captures in this query: {}",
+            known
+                .iter()
+                .map(|n| format!("@{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     )
 }
 
@@ -395,7 +458,15 @@ fn compile_regex(r: &Option<(String, Range<usize>)>) -> Result<Option<Regex>, Co
     match r {
         None => Ok(None),
         Some((pat, span)) => Regex::new(pat).map(Some).map_err(|e| {
-            cerr(span, format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")), "invalid regex", Some("regexes use Rust `regex` syntax (no look-around or back-references)"))
+            cerr(
+                span,
+                format!(
+                    "invalid regex: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+                "invalid regex",
+                Some("regexes use Rust `regex` syntax (no look-around or back-references)"),
+            )
         }),
     }
 }
@@ -406,7 +477,12 @@ fn compile_globs(globs: &[(String, Range<usize>)]) -> Result<Option<GlobSet>, Co
     }
     let mut b = GlobSetBuilder::new();
     for (g, span) in globs {
-        b.add(Glob::new(g).map_err(|e| cerr(span, format!("invalid glob: {e}"), "invalid glob", None))?);
+        b.add(
+            Glob::new(g)
+                .map_err(|e| cerr(span, format!("invalid glob: {e}"), "invalid glob", None))?,
+        );
     }
-    b.build().map(Some).map_err(|e| cerr(&globs[0].1, format!("invalid globs: {e}"), "here", None))
+    b.build()
+        .map(Some)
+        .map_err(|e| cerr(&globs[0].1, format!("invalid globs: {e}"), "here", None))
 }
