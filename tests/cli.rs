@@ -452,22 +452,32 @@ fn syntax_errors_are_counted_and_the_file_still_analysed() {
 #[test]
 fn min_confidence_filters_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
+    // Request input spliced into SQL: high confidence, shown by default.
     write(
         dir.path(),
         "a.ts",
-        "export const rows = await db.query(`SELECT * FROM t WHERE a = ${x}`);\n",
+        "export async function GET(req: Request) {\n  const q = new URL(req.url).searchParams.get(\"q\");\n  return db.query(`SELECT * FROM t WHERE a = '${q}'`);\n}\n",
     );
-    // The raw-SQL rule is medium confidence: shown by default, hidden at --min-confidence high.
     assert_eq!(code(&skillstack(dir.path(), &["audit"])), 1);
-    let o = skillstack(
+    // An internal value spliced into SQL: low confidence, hidden unless asked for.
+    write(
         dir.path(),
-        &["audit", "--min-confidence", "high", "--color", "never"],
+        "a.ts",
+        "export const rows = (table: string) => db.query(`SELECT * FROM ${table}`);\n",
     );
+    let o = skillstack(dir.path(), &["audit", "--color", "never"]);
     assert_eq!(code(&o), 0);
     assert!(
         stdout(&o).contains("1 finding below the minimum confidence"),
         "{}",
         stdout(&o)
+    );
+    assert_eq!(
+        code(&skillstack(
+            dir.path(),
+            &["audit", "--min-confidence", "low"]
+        )),
+        1
     );
 }
 

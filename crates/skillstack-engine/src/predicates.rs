@@ -14,6 +14,10 @@
 //! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
 //!   is not a literal, a CONSTANT or an explicit numeric conversion/quoting (`.to_i`, `(int)`,
 //!   `Number(…)`, `quote(…)`, …) — the shape of injectable SQL.
+//! - `contains-request-input`: the node reads request input directly — Rails `params`,
+//!   `request.*`, `cookies`; Next.js/Node `req.body|query|params|headers|cookies`, `searchParams`,
+//!   `formData`, route `params`; Laravel `$request->…`, `request()`, `Request::…`, `$_GET`/`$_POST`/….
+//!   (Values that reach the node through local variables are the data-flow layer's job.)
 
 use tree_sitter::Node;
 
@@ -61,14 +65,16 @@ impl ValueFn {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BoolPredicate {
     InterpolatedUnsafely,
+    ContainsRequestInput,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 1] = ["interpolated-unsafely"];
+    pub const NAMES: [&'static str; 2] = ["interpolated-unsafely", "contains-request-input"];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
         match s {
             "interpolated-unsafely" => Some(BoolPredicate::InterpolatedUnsafely),
+            "contains-request-input" => Some(BoolPredicate::ContainsRequestInput),
             _ => None,
         }
     }
@@ -76,7 +82,242 @@ impl BoolPredicate {
     pub fn eval(self, node: Node, lang: Lang, src: &str) -> bool {
         match self {
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
+            BoolPredicate::ContainsRequestInput => contains_request_input(node, lang, src),
         }
+    }
+}
+
+/// See the module docs. Walks the subtree with an explicit stack (no recursion on deep trees).
+/// A local variable counts when its nearest earlier assignment in the same function is itself
+/// request input (followed up to [`MAX_FLOW_STEPS`] assignments deep).
+pub fn contains_request_input(node: Node, lang: Lang, src: &str) -> bool {
+    contains_request_input_within(node, lang, src, MAX_FLOW_STEPS)
+}
+
+/// How many `a = b; b = c` steps of local data flow request-input tracking follows.
+const MAX_FLOW_STEPS: usize = 3;
+
+fn contains_request_input_within(node: Node, lang: Lang, src: &str, steps: usize) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if is_request_input(n, lang, src) {
+            return true;
+        }
+        if steps > 0 && is_local_variable(n, lang) {
+            if let Some(value) = local_definition(n, src) {
+                if contains_request_input_within(value, lang, src, steps - 1) {
+                    return true;
+                }
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
+}
+
+/// Is this node a plain local variable read (not a property name, not a method name)?
+fn is_local_variable(n: Node, lang: Lang) -> bool {
+    match lang {
+        Lang::Php => n.kind() == "variable_name",
+        Lang::Ruby => {
+            n.kind() == "identifier"
+                && !n.parent().is_some_and(|p| {
+                    p.kind() == "call"
+                        && p.child_by_field_name("method")
+                            .is_some_and(|m| m.id() == n.id())
+                })
+        }
+        _ => n.kind() == "identifier",
+    }
+}
+
+/// The value most recently assigned to the variable `var` before it is read, within the same
+/// function: `const q = …`, `const { q } = …`, `q = …`, `$q = …`.
+fn local_definition<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let name = text(var, src);
+    let scope = {
+        let mut cur = var.parent();
+        let mut found = None;
+        while let Some(n) = cur {
+            let is_fn = matches!(
+                n.kind(),
+                "function_declaration"
+                    | "function_expression"
+                    | "arrow_function"
+                    | "method_definition"
+                    | "method"
+                    | "singleton_method"
+                    | "function_definition"
+                    | "method_declaration"
+                    | "anonymous_function"
+                    | "program"
+            );
+            if is_fn {
+                found = Some(n);
+                break;
+            }
+            cur = n.parent();
+        }
+        found?
+    };
+    let mut best: Option<Node> = None;
+    let mut stack = vec![scope];
+    while let Some(n) = stack.pop() {
+        if n.start_byte() >= var.start_byte() {
+            continue;
+        }
+        let (target, value) = match n.kind() {
+            "variable_declarator" => (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            ),
+            "assignment_expression" | "assignment" => (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ),
+            _ => (None, None),
+        };
+        if let (Some(t), Some(v)) = (target, value) {
+            let binds = match t.kind() {
+                "object_pattern" | "array_pattern" => pattern_binds(t, name, src),
+                _ => text(t, src) == name,
+            };
+            if binds && best.is_none_or(|b| b.start_byte() < v.start_byte()) {
+                best = Some(v);
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    best
+}
+
+/// Does a destructuring pattern bind `name`?
+fn pattern_binds(pattern: Node, name: &str, src: &str) -> bool {
+    let mut stack = vec![pattern];
+    while let Some(n) = stack.pop() {
+        if matches!(
+            n.kind(),
+            "shorthand_property_identifier_pattern" | "identifier"
+        ) && text(n, src) == name
+        {
+            return true;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
+}
+
+/// Is this very node a read of request input?
+fn is_request_input(n: Node, lang: Lang, src: &str) -> bool {
+    let t = text(n, src);
+    match lang {
+        Lang::Ruby => match n.kind() {
+            "identifier" => matches!(t, "params" | "cookies"),
+            "call" => {
+                let recv = n
+                    .child_by_field_name("receiver")
+                    .map(|r| text(r, src))
+                    .unwrap_or("");
+                let method = n
+                    .child_by_field_name("method")
+                    .map(|m| text(m, src))
+                    .unwrap_or("");
+                recv == "request"
+                    && matches!(
+                        method,
+                        "body"
+                            | "raw_post"
+                            | "params"
+                            | "query_parameters"
+                            | "request_parameters"
+                            | "headers"
+                            | "query_string"
+                            | "path"
+                            | "url"
+                            | "referer"
+                            | "user_agent"
+                            | "cookies"
+                    )
+            }
+            _ => false,
+        },
+        Lang::Php => match n.kind() {
+            "variable_name" => matches!(
+                t,
+                "$_GET" | "$_POST" | "$_REQUEST" | "$_COOKIE" | "$_SERVER" | "$_FILES"
+            ),
+            "member_call_expression"
+            | "member_access_expression"
+            | "nullsafe_member_call_expression" => {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| text(o, src))
+                    .unwrap_or("");
+                obj == "$request" || obj == "$this->request" || obj == "request()" || obj == "$req"
+            }
+            "function_call_expression" => {
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| text(f, src))
+                    .unwrap_or("");
+                let has_args = n
+                    .child_by_field_name("arguments")
+                    .is_some_and(|a| a.named_child_count() > 0);
+                (f == "request" || f == "\\request") && has_args
+            }
+            "scoped_call_expression" => {
+                let scope = n
+                    .child_by_field_name("scope")
+                    .map(|s| text(s, src))
+                    .unwrap_or("");
+                scope.trim_start_matches('\\').ends_with("Request") || scope.ends_with("Input")
+            }
+            _ => false,
+        },
+        _ => match n.kind() {
+            "member_expression" => {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| text(o, src))
+                    .unwrap_or("");
+                let prop = n
+                    .child_by_field_name("property")
+                    .map(|p| text(p, src))
+                    .unwrap_or("");
+                (matches!(obj, "req" | "request" | "ctx.req" | "context.req" | "event")
+                    && matches!(
+                        prop,
+                        "body"
+                            | "query"
+                            | "params"
+                            | "headers"
+                            | "cookies"
+                            | "url"
+                            | "nextUrl"
+                            | "json"
+                            | "formData"
+                            | "text"
+                    ))
+                    || prop == "searchParams"
+                    || (matches!(obj, "params" | "searchParams" | "input" | "query" | "body")
+                        && !prop.is_empty())
+            }
+            "identifier" => matches!(t, "searchParams" | "formData"),
+            "call_expression" => {
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| text(f, src))
+                    .unwrap_or("");
+                f.ends_with("searchParams.get")
+                    || f.ends_with("formData.get")
+                    || f == "useSearchParams"
+                    || f == "useParams"
+            }
+            _ => false,
+        },
     }
 }
 
@@ -90,6 +331,19 @@ pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
     let mut cur = node.parent()?;
     for _ in 0..MAX_BINDING_DEPTH {
         let kind = cur.kind();
+        // A value compared with something (`Date.now() < expiresAt`) is a test, not what gets bound.
+        if matches!(kind, "binary_expression" | "binary") {
+            let op = cur
+                .child_by_field_name("operator")
+                .map(|o| o.kind())
+                .unwrap_or("");
+            if matches!(
+                op,
+                "<" | ">" | "<=" | ">=" | "==" | "===" | "!=" | "!==" | "<=>" | "<>"
+            ) {
+                return None;
+            }
+        }
         if lang.is_js_family() {
             match kind {
                 "variable_declarator" => return field_name(cur, "name", src),
@@ -465,6 +719,25 @@ fn is_safe_splice(n: Node, lang: Lang, src: &str) -> bool {
         "identifier" | "member_expression" | "name" if is_constant_name(t) => return true,
         _ => {}
     }
+    // A generated placeholder list: `ids.map(() => "?").join(",")`, `implode(',', array_fill(0, $n, '?'))`.
+    if (t.contains(".join(") || t.contains("implode("))
+        && (t.contains("\"?\"") || t.contains("'?'") || t.contains("`$${"))
+    {
+        return true;
+    }
+    if lang == Lang::Ruby {
+        // Ids of loaded records, Arel-generated SQL, and class-level values (enums, table names)
+        // are not request input; request input in Ruby is `params[...]`, which these never are.
+        if t.ends_with(".id") || t.ends_with(".to_sql") || t.ends_with("table_name") {
+            return true;
+        }
+        let root = t.split(['.', '[', '(', ':']).next().unwrap_or("");
+        if root.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && !contains_request_input(n, lang, src)
+        {
+            return true;
+        }
+    }
     // Explicit numeric conversions and quoting helpers.
     const SAFE_CALL_SUFFIXES: [&str; 8] = [
         ".to_i", ".to_f", ".to_d", ".to_r", ".toFixed", ".length", ".size", ".count",
@@ -719,6 +992,115 @@ mod tests {
             php,
             "<?php DB::select('SELECT * FROM t WHERE a = ?');",
             "'SELECT * FROM t WHERE a = ?'"
+        ));
+    }
+
+    fn request_input(lang: Lang, src: &str, needle: &str) -> bool {
+        let tree = parse(lang, src);
+        contains_request_input(find(&tree, src, needle), lang, src)
+    }
+
+    #[test]
+    fn request_input_per_language() {
+        assert!(request_input(
+            Lang::Ruby,
+            "x(\"a #{params[:q]}\")",
+            "\"a #{params[:q]}\""
+        ));
+        assert!(request_input(
+            Lang::Ruby,
+            "x(request.body.read)",
+            "request.body.read"
+        ));
+        assert!(!request_input(
+            Lang::Ruby,
+            "x(\"a #{user.name}\")",
+            "\"a #{user.name}\""
+        ));
+        assert!(request_input(
+            Lang::TypeScript,
+            "q(`a ${req.query.sort}`)",
+            "`a ${req.query.sort}`"
+        ));
+        assert!(request_input(
+            Lang::TypeScript,
+            "q(`a ${searchParams.get('q')}`)",
+            "`a ${searchParams.get('q')}`"
+        ));
+        assert!(request_input(
+            Lang::TypeScript,
+            "q(`a ${params.id}`)",
+            "`a ${params.id}`"
+        ));
+        assert!(!request_input(
+            Lang::TypeScript,
+            "q(`a ${table}`)",
+            "`a ${table}`"
+        ));
+        assert!(request_input(
+            Lang::Php,
+            "<?php f(\"a {$request->q}\");",
+            "\"a {$request->q}\""
+        ));
+        assert!(request_input(
+            Lang::Php,
+            "<?php f('a ' . request('q'));",
+            "'a ' . request('q')"
+        ));
+        assert!(request_input(
+            Lang::Php,
+            "<?php f('a ' . $_GET['q']);",
+            "'a ' . $_GET['q']"
+        ));
+        assert!(!request_input(
+            Lang::Php,
+            "<?php f('a ' . $table);",
+            "'a ' . $table"
+        ));
+    }
+
+    #[test]
+    fn request_input_through_local_variables() {
+        let ts = "async function GET(req) { const { searchParams } = new URL(req.url); const q = searchParams.get('q'); const term = q; run(`x ${term}`); }";
+        assert!(request_input(Lang::TypeScript, ts, "`x ${term}`"));
+        let ts =
+            "async function POST(req) { const { sort } = await req.json(); run(`x ${sort}`); }";
+        assert!(request_input(Lang::TypeScript, ts, "`x ${sort}`"));
+        let ts = "function f() { const sort = 'name'; run(`x ${sort}`); }";
+        assert!(!request_input(Lang::TypeScript, ts, "`x ${sort}`"));
+        let rb = "def index\n  q = params[:q]\n  where(\"a #{q}\")\nend\n";
+        assert!(request_input(Lang::Ruby, rb, "\"a #{q}\""));
+        let rb = "def index\n  q = 'x'\n  where(\"a #{q}\")\nend\n";
+        assert!(!request_input(Lang::Ruby, rb, "\"a #{q}\""));
+        let php = "<?php function f($request) { $sort = $request->input('sort'); DB::select(\"a $sort\"); }";
+        assert!(request_input(Lang::Php, php, "\"a $sort\""));
+        // A later assignment does not flow backwards.
+        let php = "<?php function f($request) { DB::select(\"a $sort\"); $sort = $request->input('sort'); }";
+        assert!(!request_input(Lang::Php, php, "\"a $sort\""));
+    }
+
+    #[test]
+    fn ruby_internal_splices_are_safe() {
+        let rb = Lang::Ruby;
+        assert!(!unsafe_interp(
+            rb,
+            "where(\"a = #{membership.id}\")",
+            "\"a = #{membership.id}\""
+        ));
+        assert!(!unsafe_interp(
+            rb,
+            "from(\"(#{sub.to_sql}) AS x\")",
+            "\"(#{sub.to_sql}) AS x\""
+        ));
+        assert!(!unsafe_interp(
+            rb,
+            "where(\"s = #{CallRoom.sources[:subject]}\")",
+            "\"s = #{CallRoom.sources[:subject]}\""
+        ));
+        assert!(unsafe_interp(
+            rb,
+            "where(\"s = #{User.find(params[:id]).name}\")",
+            "\"s = #{User.find(params[:id]).name}\""
         ));
     }
 

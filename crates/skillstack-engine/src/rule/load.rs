@@ -31,6 +31,7 @@ struct RuleFile {
     message: Spanned<String>,
     why: String,
     fix: String,
+    limits: Option<String>,
     prompt: String,
     #[serde(default, rename = "match")]
     matchers: Vec<MatchFile>,
@@ -52,6 +53,20 @@ struct MatchFile {
     confidence: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     conditions: Vec<WhereFile>,
+    #[serde(default)]
+    confidence_when: Vec<ConfidenceWhenFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfidenceWhenFile {
+    capture: Spanned<String>,
+    value: Option<Spanned<String>>,
+    regex: Option<Spanned<String>>,
+    not_regex: Option<Spanned<String>>,
+    is: Option<Spanned<String>>,
+    is_not: Option<Spanned<String>>,
+    confidence: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +227,7 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
         message: file.message.into_inner(),
         why: file.why.trim().to_string(),
         fix: file.fix.trim().to_string(),
+        limits: file.limits.map(|l| l.trim().to_string()),
         prompt: file.prompt.trim().to_string(),
         examples,
         matchers,
@@ -242,7 +258,21 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
         None => None,
     };
     let spanned = |s: &Spanned<String>| (s.get_ref().clone(), s.span());
+    let mut confidence_when = Vec::new();
+    for c in &m.confidence_when {
+        let spec = WhereSpec {
+            capture: spanned(&c.capture),
+            value: c.value.as_ref().map(spanned),
+            regex: c.regex.as_ref().map(spanned),
+            not_regex: c.not_regex.as_ref().map(spanned),
+            is: c.is.as_ref().map(spanned),
+            is_not: c.is_not.as_ref().map(spanned),
+            bind: None,
+        };
+        confidence_when.push((spec, parse_confidence(name, text, &c.confidence)?));
+    }
     Ok(MatcherSpec {
+        confidence_when,
         language: spanned(&m.language),
         query: spanned(&m.query),
         query_content_start: string_content_start(text, m.query.span()),

@@ -17,6 +17,11 @@
 //! not-regex = "(?i)expires"       # ... and must not match
 //! is = "interpolated-unsafely"    # a boolean predicate that must hold (`is-not`: must not)
 //! bind = "name"                   # makes the value available to the message as `{name}`
+//!
+//! [[match.confidence-when]]       # optional, first that holds wins: a different confidence
+//! capture = "sql"                 # for hits where this condition also holds (same keys as
+//! is = "contains-request-input"   # `where`, plus `confidence`)
+//! confidence = "high"
 //! ```
 //!
 //! Tree-sitter's own `#eq?`, `#match?` and `#any-of?` predicates work inside queries too.
@@ -43,6 +48,7 @@ pub struct MatcherSpec {
     pub exclude_paths: Vec<(String, Range<usize>)>,
     pub confidence: Option<Confidence>,
     pub conditions: Vec<WhereSpec>,
+    pub confidence_when: Vec<(WhereSpec, Confidence)>,
 }
 
 /// One `[[match.where]]` entry as written.
@@ -91,6 +97,8 @@ struct CompiledQuery {
     report_end: Option<u32>,
     /// Capture index for each condition, in condition order.
     condition_captures: Vec<u32>,
+    /// Capture index for each `confidence-when` condition.
+    confidence_captures: Vec<u32>,
 }
 
 /// A compiled matcher. Cheap to share across threads.
@@ -99,6 +107,7 @@ pub struct Matcher {
     pub family: LangFamily,
     queries: Vec<CompiledQuery>,
     conditions: Vec<Condition>,
+    confidence_when: Vec<(Condition, Confidence)>,
     capture_names: Vec<String>,
     paths: Option<GlobSet>,
     exclude_paths: Option<GlobSet>,
@@ -215,60 +224,11 @@ impl Matcher {
 
         let mut conditions = Vec::new();
         for w in &spec.conditions {
-            let (cap, cap_span) = &w.capture;
-            if !capture_names.contains(cap) {
-                return Err(unknown_capture(cap, cap_span, &capture_names));
-            }
-            let value = match &w.value {
-                None => ValueFn::Text,
-                Some((name, span)) => ValueFn::parse(name).ok_or_else(|| {
-                    cerr(
-                        span,
-                        format!("unknown value `{name}`"),
-                        "unknown value",
-                        Some(&format!("use one of: {}", ValueFn::NAMES.join(", "))),
-                    )
-                })?,
-            };
-            let regex = compile_regex(&w.regex)?;
-            let not_regex = compile_regex(&w.not_regex)?;
-            let pred = |p: &Option<(String, Range<usize>)>| -> Result<Option<BoolPredicate>, CompileError> {
-                match p {
-                    None => Ok(None),
-                    Some((name, span)) => BoolPredicate::parse(name).map(Some).ok_or_else(|| {
-                        cerr(span, format!("unknown predicate `{name}`"), "unknown predicate", Some(&format!("use one of: {}", BoolPredicate::NAMES.join(", "))))
-                    }),
-                }
-            };
-            let is = match (pred(&w.is)?, pred(&w.is_not)?) {
-                (Some(_), Some(_)) => {
-                    return Err(cerr(
-                        cap_span,
-                        "a condition has both `is` and `is-not`".into(),
-                        "this condition",
-                        Some("split it into two [[match.where]] entries"),
-                    ))
-                }
-                (Some(p), None) => Some((p, true)),
-                (None, Some(p)) => Some((p, false)),
-                (None, None) => None,
-            };
-            if regex.is_none() && not_regex.is_none() && is.is_none() && w.bind.is_none() {
-                return Err(cerr(
-                    cap_span,
-                    format!("the condition on `{cap}` tests nothing"),
-                    "this condition",
-                    Some("add `regex`, `not-regex`, `is`, `is-not` or `bind`"),
-                ));
-            }
-            conditions.push(Condition {
-                capture: cap.clone(),
-                value,
-                regex,
-                not_regex,
-                is,
-                bind: w.bind.as_ref().map(|b| b.0.clone()),
-            });
+            conditions.push(compile_condition(w, &capture_names)?);
+        }
+        let mut confidence_when = Vec::new();
+        for (w, c) in &spec.confidence_when {
+            confidence_when.push((compile_condition(w, &capture_names)?, *c));
         }
 
         let compiled = queries
@@ -280,12 +240,17 @@ impl Matcher {
                 let report = idx(&report_name);
                 let report_end = report_end_name.as_deref().map(idx);
                 let condition_captures = conditions.iter().map(|c| idx(&c.capture)).collect();
+                let confidence_captures = confidence_when
+                    .iter()
+                    .map(|(c, _)| idx(&c.capture))
+                    .collect();
                 CompiledQuery {
                     lang,
                     query,
                     report,
                     report_end,
                     condition_captures,
+                    confidence_captures,
                 }
             })
             .collect();
@@ -294,6 +259,7 @@ impl Matcher {
             family,
             queries: compiled,
             conditions,
+            confidence_when,
             capture_names,
             paths: compile_globs(&spec.paths)?,
             exclude_paths: compile_globs(&spec.exclude_paths)?,
@@ -353,6 +319,14 @@ impl Matcher {
             if !ok {
                 continue;
             }
+            let mut confidence = self.confidence;
+            for ((cond, c), &idx) in self.confidence_when.iter().zip(&cq.confidence_captures) {
+                if node_for(idx).is_some_and(|node| eval_condition(cond, node, lang, src).is_some())
+                {
+                    confidence = Some(*c);
+                    break;
+                }
+            }
             for (i, name) in cq.query.capture_names().iter().enumerate() {
                 if let Some(node) = node_for(i as u32) {
                     vars.push((name.to_string(), text(node, src).to_string()));
@@ -368,10 +342,72 @@ impl Matcher {
                 start: report.start_position(),
                 end: end.end_position(),
                 vars,
-                confidence: self.confidence,
+                confidence,
             });
         }
     }
+}
+
+fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Condition, CompileError> {
+    let (cap, cap_span) = &w.capture;
+    if !capture_names.contains(cap) {
+        return Err(unknown_capture(cap, cap_span, capture_names));
+    }
+    let value = match &w.value {
+        None => ValueFn::Text,
+        Some((name, span)) => ValueFn::parse(name).ok_or_else(|| {
+            cerr(
+                span,
+                format!("unknown value `{name}`"),
+                "unknown value",
+                Some(&format!("use one of: {}", ValueFn::NAMES.join(", "))),
+            )
+        })?,
+    };
+    let regex = compile_regex(&w.regex)?;
+    let not_regex = compile_regex(&w.not_regex)?;
+    let pred = |p: &Option<(String, Range<usize>)>| -> Result<Option<BoolPredicate>, CompileError> {
+        match p {
+            None => Ok(None),
+            Some((name, span)) => BoolPredicate::parse(name).map(Some).ok_or_else(|| {
+                cerr(
+                    span,
+                    format!("unknown predicate `{name}`"),
+                    "unknown predicate",
+                    Some(&format!("use one of: {}", BoolPredicate::NAMES.join(", "))),
+                )
+            }),
+        }
+    };
+    let is = match (pred(&w.is)?, pred(&w.is_not)?) {
+        (Some(_), Some(_)) => {
+            return Err(cerr(
+                cap_span,
+                "a condition has both `is` and `is-not`".into(),
+                "this condition",
+                Some("split it into two conditions"),
+            ))
+        }
+        (Some(p), None) => Some((p, true)),
+        (None, Some(p)) => Some((p, false)),
+        (None, None) => None,
+    };
+    if regex.is_none() && not_regex.is_none() && is.is_none() && w.bind.is_none() {
+        return Err(cerr(
+            cap_span,
+            format!("the condition on `{cap}` tests nothing"),
+            "this condition",
+            Some("add `regex`, `not-regex`, `is`, `is-not` or `bind`"),
+        ));
+    }
+    Ok(Condition {
+        capture: cap.clone(),
+        value,
+        regex,
+        not_regex,
+        is,
+        bind: w.bind.as_ref().map(|b| b.0.clone()),
+    })
 }
 
 /// Evaluates one condition: `None` when it fails, `Some(bound value)` when it holds.

@@ -28,6 +28,7 @@ pub fn meta_rules() -> Vec<Rule> {
                   hides the next real finding on that line without anyone reviewing it."
                 .into(),
             fix: "Delete the suppression comment, or move it to the line of the finding it was meant for.".into(),
+            limits: None,
             prompt: "Remove the stale `skillstack-ignore` comment at {path}:{line}; it no longer matches any finding.".into(),
             examples: vec![],
             matchers: vec![],
@@ -49,6 +50,7 @@ pub fn meta_rules() -> Vec<Rule> {
             fix: "Write `skillstack-ignore[rule-id]: reason` (several ids separated by commas), with a real rule id \
                   (`skillstack rules` lists them) and a short reason."
                 .into(),
+            limits: None,
             prompt: "Fix the suppression comment at {path}:{line}: it must read `skillstack-ignore[rule-id]: reason`.".into(),
             examples: vec![],
             matchers: vec![],

@@ -127,6 +127,8 @@ pub struct Rule {
     pub message: String,
     pub why: String,
     pub fix: String,
+    /// Known limits: what the rule misses or may flag wrongly, and why its confidence is what it is.
+    pub limits: Option<String>,
     /// Text a user pastes into their AI agent; `{path}`, `{line}` and message placeholders are filled.
     pub prompt: String,
     pub examples: Vec<Example>,
