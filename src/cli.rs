@@ -30,6 +30,50 @@ pub enum Command {
     Ast(AstArgs),
     /// Run rules over annotated fixtures (`ruleid:` / `ok:` comments) and report misses and noise.
     TestRules(TestRulesArgs),
+    /// Browse and check the skills library.
+    #[command(subcommand)]
+    Skills(SkillsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SkillsCommand {
+    /// List every skill in the catalog (written or not), by category.
+    List(SkillsListArgs),
+    /// Show a skill, or one of its sections.
+    Show(SkillsShowArgs),
+    /// Check skill files: format, frontmatter, sections, and the rules run over their code blocks.
+    Check(SkillsCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SkillsListArgs {
+    /// Only this category (e.g. auth, billing).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only skills that are written.
+    #[arg(long)]
+    pub written: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SkillsShowArgs {
+    /// The skill id, e.g. auth/magic-link.
+    pub id: String,
+    /// Only this section: overview, ux, prompt, variants, gotchas, nextjs, rails, laravel.
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Print the Markdown source instead of rendering it.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SkillsCheckArgs {
+    /// Skill files to check (default: the skills built into this binary).
+    pub files: Vec<PathBuf>,
+    /// The catalog to check against when files are given (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Config(a) => commands::config::run(a),
         cli::Command::Ast(a) => commands::ast::run(a),
         cli::Command::TestRules(a) => commands::test_rules::run(a),
+        cli::Command::Skills(c) => commands::skills::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

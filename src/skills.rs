@@ -1,45 +1,18 @@
-//! The skills catalog shipped in the binary (`skills/catalog.toml`).
+//! The skills the reports link to: catalog entries, with the prompt of each written skill.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use skillstack_report::SkillInfo;
 
-#[derive(Deserialize)]
-struct Catalog {
-    #[serde(default)]
-    skill: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    id: String,
-    title: String,
-    summary: String,
-}
-
-/// Skills by id. An unreadable catalog is a build bug caught by the tests, so it degrades to empty.
+/// Skills by id. A broken catalog is caught by the tests; here it degrades to fewer links.
 pub fn catalog() -> BTreeMap<String, SkillInfo> {
-    let Some((_, text)) = skillstack_builtin::skills()
+    let lib = crate::commands::skills::library();
+    lib.catalog
+        .skill
         .iter()
-        .find(|(p, _)| *p == "catalog.toml")
-    else {
-        return BTreeMap::new();
-    };
-    let Ok(c) = toml::from_str::<Catalog>(text) else {
-        return BTreeMap::new();
-    };
-    c.skill
-        .into_iter()
         .map(|e| {
-            (
-                e.id.clone(),
-                SkillInfo {
-                    id: e.id,
-                    title: e.title,
-                    summary: e.summary,
-                },
-            )
+            let prompt = lib.doc(&e.id).and_then(|d| d.prompt()).map(str::to_string);
+            (e.id.clone(), SkillInfo { id: e.id.clone(), title: e.title.clone(), summary: e.summary.clone(), prompt })
         })
         .collect()
 }

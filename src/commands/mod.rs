@@ -5,4 +5,5 @@ pub mod audit;
 pub mod config;
 pub mod explain;
 pub mod rules;
+pub mod skills;
 pub mod test_rules;

@@ -32,6 +32,8 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
                 "skill": rule.and_then(|r| r.skill.as_deref()).map(|id| json!({
                     "id": id,
                     "title": skill.map(|s| s.title.as_str()),
+                    "written": skill.is_some_and(|s| s.prompt.is_some()),
+                    "prompt": skill.and_then(|s| s.prompt.as_deref()),
                 })),
                 "cwe": rule.map(|r| r.cwe.clone()).unwrap_or_default(),
                 "fingerprint": f.fingerprint,

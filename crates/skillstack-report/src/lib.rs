@@ -42,6 +42,8 @@ pub struct SkillInfo {
     pub id: String,
     pub title: String,
     pub summary: String,
+    /// The skill's copy-paste prompt, once the skill is written.
+    pub prompt: Option<String>,
 }
 
 /// Everything a renderer needs besides the audit result.
