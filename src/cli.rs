@@ -33,6 +33,53 @@ pub enum Command {
     /// Browse and check the skills library.
     #[command(subcommand)]
     Skills(SkillsCommand),
+    /// Accept today's findings so that audits report only new ones (for legacy repositories).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Write a baseline with every current finding (fails if one exists: use update).
+    Create(BaselineArgs),
+    /// Add current findings that are not in the baseline yet (existing entries and notes are kept).
+    Update(BaselineArgs),
+    /// Remove entries that no longer match any finding, and list them.
+    Prune(BaselineArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or directories to audit.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline file [default: .skillstack/baseline.json in the project root].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// What to audit and with which rules: shared by `audit` and `baseline`.
+#[derive(Args, Debug, Clone)]
+pub struct ScopeArgs {
+    /// Only run these rules or categories (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Never run these rules or categories (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Worker threads (default: the number of CPUs, at most 12).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Treat every file as part of an app of this framework instead of detecting apps.
+    #[arg(long, value_enum)]
+    pub framework: Option<FrameworkArg>,
+    /// Skip files larger than this (bytes, or e.g. 500KB, 2MiB) [config: max-file-size; default: 1MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,12 +186,6 @@ pub struct AuditArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(short = 'o', long = "output-file", value_name = "FILE")]
     pub output_file: Option<PathBuf>,
-    /// Only run these rules or categories (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE")]
-    pub select: Vec<String>,
-    /// Never run these rules or categories (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE")]
-    pub ignore: Vec<String>,
     /// Exit 1 only for findings at or above this severity [config: fail-on; default: low].
     #[arg(long, value_enum)]
     pub fail_on: Option<SeverityArg>,
@@ -154,26 +195,32 @@ pub struct AuditArgs {
     /// Exit 0 even when there are findings (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
-    /// Worker threads (default: the number of CPUs, at most 12).
-    #[arg(short = 'j', long = "threads", value_name = "N")]
-    pub threads: Option<usize>,
     /// Colour the human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Treat every file as part of an app of this framework instead of detecting apps.
-    #[arg(long, value_enum)]
-    pub framework: Option<FrameworkArg>,
-    /// Skip files larger than this (bytes, or e.g. 500KB, 2MiB) [config: max-file-size; default: 1MiB].
-    #[arg(long, value_name = "SIZE")]
-    pub max_file_size: Option<String>,
     /// Show per-rule counts instead of each finding (human output).
     #[arg(long)]
     pub statistics: bool,
     /// List skipped files and files with syntax errors.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Report only findings on lines added or changed since this git ref (the whole tree is still analysed).
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    pub diff: Option<String>,
+    /// Report only findings on lines changed in the git index (staged changes).
+    #[arg(long)]
+    pub staged: bool,
+    /// The baseline file [default: .skillstack/baseline.json in the project root, when it exists].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Ignore the baseline.
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Exit 1 when baseline entries no longer match any finding (prune them).
+    #[arg(long)]
+    pub strict_baseline: bool,
     #[command(flatten)]
-    pub source: RuleSourceArgs,
+    pub scope: ScopeArgs,
 }
 
 #[derive(Args, Debug)]

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         cli::Command::Ast(a) => commands::ast::run(a),
         cli::Command::TestRules(a) => commands::test_rules::run(a),
         cli::Command::Skills(c) => commands::skills::run(c),
+        cli::Command::Baseline(c) => commands::baseline::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

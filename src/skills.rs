@@ -12,7 +12,15 @@ pub fn catalog() -> BTreeMap<String, SkillInfo> {
         .iter()
         .map(|e| {
             let prompt = lib.doc(&e.id).and_then(|d| d.prompt()).map(str::to_string);
-            (e.id.clone(), SkillInfo { id: e.id.clone(), title: e.title.clone(), summary: e.summary.clone(), prompt })
+            (
+                e.id.clone(),
+                SkillInfo {
+                    id: e.id.clone(),
+                    title: e.title.clone(),
+                    summary: e.summary.clone(),
+                    prompt,
+                },
+            )
         })
         .collect()
 }

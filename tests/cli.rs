@@ -550,12 +550,25 @@ fn skills_list_show_and_check() {
     let o = run(&["skills", "list"]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    assert!(out.contains("Auth & Identity (auth)") && out.contains("auth/magic-link") && out.contains("100 skills in the catalog"));
+    assert!(
+        out.contains("Auth & Identity (auth)")
+            && out.contains("auth/magic-link")
+            && out.contains("100 skills in the catalog")
+    );
     let o = run(&["skills", "list", "--category", "billing"]);
     assert!(stdout(&o).contains("billing/webhooks") && !stdout(&o).contains("auth/magic-link"));
     assert_eq!(code(&run(&["skills", "list", "--category", "nope"])), 2);
     assert_eq!(code(&run(&["skills", "show", "auth/nope"])), 2);
-    assert_eq!(code(&run(&["skills", "show", "auth/magic-link", "--section", "nope"])), 2);
+    assert_eq!(
+        code(&run(&[
+            "skills",
+            "show",
+            "auth/magic-link",
+            "--section",
+            "nope"
+        ])),
+        2
+    );
     // The built-in skills pass their own checks.
     let o = run(&["skills", "check"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
@@ -567,7 +580,10 @@ fn skills_list_show_and_check() {
         "skills/auth/magic-link.md",
         "---\nid: auth/magic-link\ntitle: Magic-link sign-in\ncategory: auth\nsummary: S.\nframeworks: [nextjs]\nrules: [auth/insecure-token-randomness]\nversion: 1.0.0\n---\n\n# Magic-link sign-in\n\n## Overview\n\n```ts good\nconst resetToken = Math.random().toString(36);\n```\n",
     );
-    let o = skillstack(dir.path(), &["skills", "check", "skills/auth/magic-link.md"]);
+    let o = skillstack(
+        dir.path(),
+        &["skills", "check", "skills/auth/magic-link.md"],
+    );
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert!(out.contains("skills/auth/magic-link.md:15: block marked `good`, but `auth/insecure-token-randomness` flags it"), "{out}");

@@ -18,8 +18,18 @@ fn catalog_has_the_100_skills_in_17_categories() {
     let lib = library();
     assert_eq!(lib.catalog.skill.len(), 100);
     assert_eq!(lib.catalog.category.len(), 17);
-    assert!(lib.catalog.problems().is_empty(), "{:?}", lib.catalog.problems());
-    let mut priorities: Vec<u32> = lib.catalog.skill.iter().map(|s| s.priority).filter(|p| *p > 0).collect();
+    assert!(
+        lib.catalog.problems().is_empty(),
+        "{:?}",
+        lib.catalog.problems()
+    );
+    let mut priorities: Vec<u32> = lib
+        .catalog
+        .skill
+        .iter()
+        .map(|s| s.priority)
+        .filter(|p| *p > 0)
+        .collect();
     priorities.sort();
     assert_eq!(priorities, (1..=25).collect::<Vec<_>>());
 }
@@ -50,7 +60,10 @@ fn every_rule_that_links_a_written_skill_is_listed_by_it() {
     for rule in rules.iter() {
         if let Some(doc) = rule.skill.as_deref().and_then(|s| lib.doc(s)) {
             if !doc.meta.rules.contains(&rule.id) {
-                missing.push(format!("{} links to {}, which does not list it in `rules`", rule.id, doc.meta.id));
+                missing.push(format!(
+                    "{} links to {}, which does not list it in `rules`",
+                    rule.id, doc.meta.id
+                ));
             }
         }
     }

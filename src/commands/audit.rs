@@ -1,15 +1,20 @@
 //! `skillstack audit [PATHS]`: the audit, end to end.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use skillstack_engine::config::{parse_size, selector_exists};
+use skillstack_engine::baseline::{default_path, Baseline};
+use skillstack_engine::config::{parse_size, selector_exists, Config};
 use skillstack_engine::detect::Framework;
+use skillstack_engine::gitdiff::{changed_lines, DiffBase};
+use skillstack_engine::rule::RuleSet;
 use skillstack_engine::rule::{Confidence, Severity};
 use skillstack_engine::{audit, AuditOptions};
 use skillstack_report::{render, Format, ReportContext};
 
-use crate::cli::{AuditArgs, ColorChoice, ConfidenceArg, FrameworkArg, OutputFormat, SeverityArg};
+use crate::cli::{
+    AuditArgs, ColorChoice, ConfidenceArg, FrameworkArg, OutputFormat, ScopeArgs, SeverityArg,
+};
 use crate::setup::{error, load_config, load_rules, Errors};
 use crate::{EXIT_ERROR, EXIT_FINDINGS};
 
@@ -31,22 +36,25 @@ fn confidence(c: ConfidenceArg) -> Confidence {
     }
 }
 
-pub fn run(args: AuditArgs) -> Result<u8, Errors> {
+/// What every audit-running command prepares: the configuration, the rules and the options.
+pub struct Prepared {
+    pub config: Config,
+    pub rules: RuleSet,
+    pub opts: AuditOptions,
+}
+
+/// Loads configuration and rules and builds the audit options from the shared flags.
+pub fn prepare(paths: &[PathBuf], scope: &ScopeArgs) -> Result<Prepared, Errors> {
     let cwd = std::env::current_dir().map_err(|e| {
         error(
             format!("cannot read the current directory: {e}"),
             "run skillstack from an existing directory",
         )
     })?;
-    let first = args
-        .paths
-        .first()
-        .map(|p| p.as_path())
-        .unwrap_or(Path::new("."));
-    let config = load_config(&args.source, first)?;
-    let rules = load_rules(&config, &args.source)?;
-
-    for sel in args.select.iter().chain(&args.ignore) {
+    let first = paths.first().map(|p| p.as_path()).unwrap_or(Path::new("."));
+    let config = load_config(&scope.source, first)?;
+    let rules = load_rules(&config, &scope.source)?;
+    for sel in scope.select.iter().chain(&scope.ignore) {
         if !selector_exists(sel, &rules) {
             return Err(error(
                 format!("no rule or category `{sel}`"),
@@ -54,9 +62,8 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
             ));
         }
     }
-
-    let mut opts = AuditOptions::new(args.paths.clone(), cwd.clone());
-    if let Some(n) = args.threads {
+    let mut opts = AuditOptions::new(paths.to_vec(), cwd);
+    if let Some(n) = scope.threads {
         if n == 0 {
             return Err(error(
                 "--threads must be at least 1",
@@ -65,7 +72,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
         }
         opts.threads = n;
     }
-    opts.max_file_size = match &args.max_file_size {
+    opts.max_file_size = match &scope.max_file_size {
         Some(s) => parse_size(s).ok_or_else(|| {
             error(
                 format!("invalid --max-file-size `{s}`"),
@@ -76,25 +83,88 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
     };
     opts.exclude = config.exclude.clone();
     opts.exclude_root = config.root.clone();
-    opts.framework = args.framework.map(|f| match f {
+    opts.framework = scope.framework.map(|f| match f {
         FrameworkArg::Nextjs => Framework::NextJs,
         FrameworkArg::Rails => Framework::Rails,
         FrameworkArg::Laravel => Framework::Laravel,
     });
-    opts.select = if args.select.is_empty() {
+    opts.select = if scope.select.is_empty() {
         config.select.clone()
     } else {
-        args.select.clone()
+        scope.select.clone()
     };
-    opts.ignore = config.ignore.iter().chain(&args.ignore).cloned().collect();
-    opts.min_confidence = args
-        .min_confidence
-        .map(confidence)
-        .unwrap_or(config.min_confidence);
+    opts.ignore = config.ignore.iter().chain(&scope.ignore).cloned().collect();
+    opts.min_confidence = config.min_confidence;
     opts.severity_overrides = config.severity.clone();
-    let fail_on = args.fail_on.map(severity).unwrap_or(config.fail_on);
+    Ok(Prepared {
+        config,
+        rules,
+        opts,
+    })
+}
 
-    let result = audit(&rules, &opts);
+pub fn run(args: AuditArgs) -> Result<u8, Errors> {
+    let Prepared {
+        config,
+        rules,
+        mut opts,
+    } = prepare(&args.paths, &args.scope)?;
+    if let Some(c) = args.min_confidence {
+        opts.min_confidence = confidence(c);
+    }
+    let fail_on = args.fail_on.map(severity).unwrap_or(config.fail_on);
+    // Read the baseline and the diff before the audit: their errors are usage errors.
+    let baseline_path = args
+        .baseline
+        .clone()
+        .unwrap_or_else(|| default_path(&opts.project_root));
+    let baseline = if args.no_baseline {
+        None
+    } else if baseline_path.is_file() {
+        Some(Baseline::load(&baseline_path).map_err(|e| {
+            error(
+                e,
+                "fix the file, or recreate it with `skillstack baseline create`",
+            )
+        })?)
+    } else if args.baseline.is_some() {
+        return Err(error(
+            format!("baseline {} does not exist", baseline_path.display()),
+            "create it with `skillstack baseline create`",
+        ));
+    } else {
+        None
+    };
+    let diff_base = match (&args.diff, args.staged) {
+        (Some(r), _) => Some(DiffBase::Ref(r.clone())),
+        (None, true) => Some(DiffBase::Staged),
+        (None, false) => None,
+    };
+    let changed = match &diff_base {
+        Some(b) => Some(
+            changed_lines(&opts.cwd, b)
+                .map_err(|e| error(e, "run inside a git repository, with a ref that exists"))?,
+        ),
+        None => None,
+    };
+
+    let mut result = audit(&rules, &opts);
+    let mut stale = Vec::new();
+    if let Some(b) = &baseline {
+        let applied = b.apply(std::mem::take(&mut result.findings));
+        result.findings = applied.remaining;
+        result.baselined = applied.baselined;
+        result.stale_baseline = applied.stale.len();
+        stale = applied.stale;
+    }
+    if let Some(changed) = &changed {
+        let before = result.findings.len();
+        let cwd = opts.cwd.clone();
+        result
+            .findings
+            .retain(|f| changed.contains(&cwd.join(&f.path), f.start.line));
+        result.outside_diff = before - result.findings.len();
+    }
 
     for (path, msg) in &result.errors {
         eprintln!("error: {path}: {msg}");
@@ -149,6 +219,19 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
     if !result.errors.is_empty() || !result.internal_errors.is_empty() {
         return Ok(EXIT_ERROR);
     }
+    if args.strict_baseline && !stale.is_empty() {
+        for e in &stale {
+            eprintln!(
+                "stale baseline entry: {} {} ({}): {}",
+                e.path, e.rule, e.fingerprint, e.message
+            );
+        }
+        eprintln!(
+            "{} baseline entries no longer match; remove them with `skillstack baseline prune`",
+            stale.len()
+        );
+        return Ok(EXIT_FINDINGS);
+    }
     let failing = result.findings.iter().any(|f| f.severity >= fail_on);
     Ok(if failing && !args.exit_zero {
         EXIT_FINDINGS
@@ -159,7 +242,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// reader never sees half a report and a failed run leaves any previous report intact.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Errors> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Errors> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),

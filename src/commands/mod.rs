@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod audit;
+pub mod baseline;
 pub mod config;
 pub mod explain;
 pub mod rules;

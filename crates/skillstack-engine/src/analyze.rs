@@ -62,7 +62,9 @@ pub struct FileAnalysis {
 pub struct FileContext<'a> {
     /// The path shown in output (relative to the working directory when possible, `/`-separated).
     pub display: &'a str,
-    /// The path matchers' `paths` globs are tested against (relative to the scanned root).
+    /// The path relative to the project root (the git repository, else the working directory):
+    /// what `paths` globs are tested against and fingerprints hash, so both are the same
+    /// whichever directory skillstack runs from.
     pub rel: &'a str,
     pub lang: Lang,
     pub framework: Option<Framework>,
@@ -210,7 +212,9 @@ pub fn analyze_source(
             continue;
         }
         let symbol = symbol_at(&tree, hit.byte_range.clone(), ctx.lang, src);
-        let matched = src.get(hit.byte_range.clone()).unwrap_or("");
+        // The whole lines of the match: two matches of the same call (`Math.random()`) on
+        // different lines must not share a fingerprint.
+        let matched = whole_lines(src, hit.byte_range.clone());
         let key = (
             rule.id.clone(),
             symbol.clone(),
@@ -231,20 +235,14 @@ pub fn analyze_source(
             byte_range: hit.byte_range.clone(),
             message: fill(&rule.message, &hit.vars),
             fix_prompt: prompt_for(rule, ctx.display, line, &hit.vars),
-            fingerprint: fingerprint(
-                &rule.id,
-                ctx.display,
-                symbol.as_deref(),
-                matched,
-                occurrence,
-            ),
+            fingerprint: fingerprint(&rule.id, ctx.rel, symbol.as_deref(), matched, occurrence),
             symbol,
             framework: ctx.framework,
         });
     }
 
     // 3. Suppression hygiene: malformed directives, unknown rules, suppressions that matched nothing.
-    for (d, flags) in dirs.iter().zip(&used) {
+    for (d_index, (d, flags)) in dirs.iter().zip(&used).enumerate() {
         let mut report = |rule_id: &str, vars: Vec<(String, String)>| {
             let Some(rule) = sel.all.get(rule_id) else {
                 return;
@@ -263,7 +261,7 @@ pub fn analyze_source(
                 byte_range: d.byte_range.clone(),
                 message: fill(&rule.message, &vars),
                 fix_prompt: prompt_for(rule, ctx.display, d.start.line, &vars),
-                fingerprint: fingerprint(rule_id, ctx.display, None, matched, d.start.line),
+                fingerprint: fingerprint(rule_id, ctx.rel, None, matched, d_index),
                 symbol: None,
                 framework: ctx.framework,
             });
@@ -294,6 +292,19 @@ pub fn analyze_source(
     }
     out.findings = findings;
     out
+}
+
+/// The complete source lines a byte range touches.
+fn whole_lines(src: &str, range: std::ops::Range<usize>) -> &str {
+    let start = src
+        .get(..range.start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = src
+        .get(range.end..)
+        .and_then(|s| s.find('\n'))
+        .map_or(src.len(), |i| range.end + i);
+    src.get(start..end).unwrap_or("")
 }
 
 /// The innermost named function, method or class around a byte range (for fingerprints and messages).
@@ -340,6 +351,17 @@ pub fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_lines_cover_the_match() {
+        let src = "a\nconst t = Math.random();\nb";
+        let start = src.find("Math").unwrap();
+        assert_eq!(
+            whole_lines(src, start..start + 13),
+            "const t = Math.random();"
+        );
+        assert_eq!(whole_lines("x", 0..1), "x");
+    }
 
     #[test]
     fn fills_and_shortens() {

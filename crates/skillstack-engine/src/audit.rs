@@ -36,6 +36,8 @@ pub struct AuditOptions {
     pub parse_budget: Duration,
     /// Paths are shown relative to this directory when they are under it.
     pub cwd: PathBuf,
+    /// Fingerprints and path globs use paths relative to this directory (see [`project_root`]).
+    pub project_root: PathBuf,
 }
 
 impl AuditOptions {
@@ -54,6 +56,7 @@ impl AuditOptions {
             min_confidence: Confidence::Medium,
             severity_overrides: BTreeMap::new(),
             parse_budget: Duration::from_secs(10),
+            project_root: project_root(&cwd),
             cwd,
         }
     }
@@ -75,6 +78,12 @@ pub struct AuditResult {
     pub internal_errors: Vec<(String, String)>,
     pub suppressed: usize,
     pub below_confidence: usize,
+    /// Findings left out because the baseline accepts them.
+    pub baselined: usize,
+    /// Baseline entries that matched nothing.
+    pub stale_baseline: usize,
+    /// Findings left out because they are not on lines changed since the diff base.
+    pub outside_diff: usize,
     pub apps: Vec<App>,
     /// Ids of the rules that ran, sorted.
     pub rules_run: Vec<String>,
@@ -157,13 +166,14 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             .par_iter()
             .map(|(path, lang)| {
                 let display = show(path);
+                let rel = relative_to(path, &opts.project_root).unwrap_or_else(|| display.clone());
                 let framework = opts.framework.or_else(|| {
                     let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                     app_for(&apps, &abs).map(|a| a.framework)
                 });
                 let ctx = FileContext {
                     display: &display,
-                    rel: &display,
+                    rel: &rel,
                     lang: *lang,
                     framework,
                 };
@@ -218,6 +228,26 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     result.errors.sort();
     result.parse_errors.sort();
     result
+}
+
+/// The project root for a working directory: the enclosing git repository, else the directory itself.
+pub fn project_root(cwd: &Path) -> PathBuf {
+    let abs = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut dir = Some(abs.as_path());
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    abs
+}
+
+/// `path` relative to `root` (`/`-separated), when it is under it.
+pub fn relative_to(path: &Path, root: &Path) -> Option<String> {
+    let abs = std::path::absolute(path).ok()?;
+    let rel = abs.strip_prefix(root).ok()?;
+    Some(rel.to_string_lossy().replace('\\', "/"))
 }
 
 /// How a path is shown: relative to `cwd` when under it, `./` dropped, `/`-separated.

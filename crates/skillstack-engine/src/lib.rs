@@ -12,11 +12,13 @@
 
 pub mod analyze;
 pub mod audit;
+pub mod baseline;
 pub mod config;
 pub mod detect;
 pub mod discover;
 pub mod error;
 pub mod finding;
+pub mod gitdiff;
 pub mod lang;
 pub mod predicates;
 pub mod rule;

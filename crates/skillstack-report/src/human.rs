@@ -200,6 +200,24 @@ fn render_summary(result: &AuditResult, ctx: &ReportContext, out: &mut String) {
             result.suppressed
         ));
     }
+    if result.baselined > 0 {
+        out.push_str(&format!(
+            "  {} accepted by the baseline not shown\n",
+            plural(result.baselined, "finding", "findings")
+        ));
+    }
+    if result.stale_baseline > 0 {
+        out.push_str(&format!(
+            "  {} in the baseline matched nothing (`skillstack baseline prune` removes them)\n",
+            plural(result.stale_baseline, "entry", "entries")
+        ));
+    }
+    if result.outside_diff > 0 {
+        out.push_str(&format!(
+            "  {} outside the changed lines not shown\n",
+            plural(result.outside_diff, "finding", "findings")
+        ));
+    }
     if result.below_confidence > 0 {
         out.push_str(&format!(
             "  {} below the minimum confidence not shown (--min-confidence low shows them)\n",

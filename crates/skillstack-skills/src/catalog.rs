@@ -41,7 +41,10 @@ impl Catalog {
     }
 
     pub fn category_name(&self, slug: &str) -> Option<&str> {
-        self.category.iter().find(|c| c.slug == slug).map(|c| c.name.as_str())
+        self.category
+            .iter()
+            .find(|c| c.slug == slug)
+            .map(|c| c.name.as_str())
     }
 
     /// Consistency problems: duplicate ids, ids outside their category, counts that disagree.
@@ -53,16 +56,25 @@ impl Catalog {
                 out.push(format!("catalog: duplicate skill id `{}`", s.id));
             }
             if !s.id.starts_with(&format!("{}/", s.category)) {
-                out.push(format!("catalog: `{}` is not in its category `{}`", s.id, s.category));
+                out.push(format!(
+                    "catalog: `{}` is not in its category `{}`",
+                    s.id, s.category
+                ));
             }
             if !self.category.iter().any(|c| c.slug == s.category) {
-                out.push(format!("catalog: `{}` has unknown category `{}`", s.id, s.category));
+                out.push(format!(
+                    "catalog: `{}` has unknown category `{}`",
+                    s.id, s.category
+                ));
             }
         }
         for c in &self.category {
             let n = self.skill.iter().filter(|s| s.category == c.slug).count();
             if n != c.count {
-                out.push(format!("catalog: category `{}` says {} skills but lists {n}", c.slug, c.count));
+                out.push(format!(
+                    "catalog: category `{}` says {} skills but lists {n}",
+                    c.slug, c.count
+                ));
             }
         }
         out

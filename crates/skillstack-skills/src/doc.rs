@@ -86,8 +86,12 @@ impl SkillDoc {
     /// Parses a skill file. Errors name the line.
     pub fn parse(path: &str, text: &str) -> Result<SkillDoc, String> {
         let text_n = text.replace("\r\n", "\n");
-        let rest = text_n.strip_prefix("---\n").ok_or("line 1: the file must start with `---` and YAML frontmatter")?;
-        let end = rest.find("\n---\n").ok_or("the frontmatter is not closed by a `---` line")?;
+        let rest = text_n
+            .strip_prefix("---\n")
+            .ok_or("line 1: the file must start with `---` and YAML frontmatter")?;
+        let end = rest
+            .find("\n---\n")
+            .ok_or("the frontmatter is not closed by a `---` line")?;
         let yaml = &rest[..end + 1];
         let meta: Meta = serde_yaml_ng::from_str(yaml).map_err(|e| match e.location() {
             Some(loc) => format!("line {}: frontmatter: {e}", loc.line() + 1),
@@ -107,7 +111,9 @@ impl SkillDoc {
             let trimmed = line.trim_start();
             let indent = line.len() - trimmed.len();
             if let Some((ch, len, info, start, lines)) = &mut fence {
-                let closing = indent <= 3 && trimmed.chars().take_while(|c| c == ch).count() >= *len && trimmed.trim_end().chars().all(|c| c == *ch);
+                let closing = indent <= 3
+                    && trimmed.chars().take_while(|c| c == ch).count() >= *len
+                    && trimmed.trim_end().chars().all(|c| c == *ch);
                 if closing {
                     let info = info.clone();
                     let mut words = info.split_whitespace();
@@ -143,7 +149,13 @@ impl SkillDoc {
             if let (Some(ch), true) = (fence_char, indent <= 3) {
                 let len = trimmed.chars().take_while(|c| *c == ch).count();
                 if len >= 3 {
-                    fence = Some((ch, len, trimmed[len..].trim().to_string(), lineno, Vec::new()));
+                    fence = Some((
+                        ch,
+                        len,
+                        trimmed[len..].trim().to_string(),
+                        lineno,
+                        Vec::new(),
+                    ));
                     if let Some(s) = sections.last_mut() {
                         s.body.push_str(line);
                         s.body.push('\n');
@@ -153,11 +165,23 @@ impl SkillDoc {
             }
             let hashes = trimmed.chars().take_while(|c| *c == '#').count();
             if indent <= 3 && (1..=6).contains(&hashes) && trimmed[hashes..].starts_with(' ') {
-                let title = trimmed[hashes..].trim().trim_end_matches('#').trim().to_string();
-                headings.push(Heading { level: hashes, text: title.clone(), line: lineno });
+                let title = trimmed[hashes..]
+                    .trim()
+                    .trim_end_matches('#')
+                    .trim()
+                    .to_string();
+                headings.push(Heading {
+                    level: hashes,
+                    text: title.clone(),
+                    line: lineno,
+                });
                 if hashes == 2 {
                     current_section = title.clone();
-                    sections.push(Section { title, line: lineno, body: String::new() });
+                    sections.push(Section {
+                        title,
+                        line: lineno,
+                        body: String::new(),
+                    });
                     continue;
                 }
             }
@@ -169,7 +193,14 @@ impl SkillDoc {
         if let Some((_, _, _, start, _)) = fence {
             return Err(format!("line {start}: this code block is never closed"));
         }
-        Ok(SkillDoc { path: path.to_string(), meta, headings, sections, blocks, text: text_n })
+        Ok(SkillDoc {
+            path: path.to_string(),
+            meta,
+            headings,
+            sections,
+            blocks,
+            text: text_n,
+        })
     }
 
     /// The section with this title.
@@ -181,7 +212,10 @@ impl SkillDoc {
     pub fn prompt(&self) -> Option<&str> {
         self.blocks
             .iter()
-            .find(|b| b.section == "The prompt to give your AI" && b.info.split_whitespace().collect::<Vec<_>>() == ["text", "prompt"])
+            .find(|b| {
+                b.section == "The prompt to give your AI"
+                    && b.info.split_whitespace().collect::<Vec<_>>() == ["text", "prompt"]
+            })
             .map(|b| b.code.trim_end())
     }
 }
@@ -197,7 +231,13 @@ mod tests {
         let d = SkillDoc::parse("auth/x.md", DOC).unwrap();
         assert_eq!(d.meta.id, "auth/x");
         assert_eq!(d.meta.references.cwe, vec!["CWE-1"]);
-        assert_eq!(d.sections.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), vec!["Overview", "The prompt to give your AI"]);
+        assert_eq!(
+            d.sections
+                .iter()
+                .map(|s| s.title.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Overview", "The prompt to give your AI"]
+        );
         assert_eq!(d.blocks.len(), 2);
         assert_eq!(d.blocks[0].lang, "ts");
         assert_eq!(d.blocks[0].intent, Intent::Bad);
@@ -211,8 +251,14 @@ mod tests {
     fn errors_name_the_line() {
         let e = SkillDoc::parse("a.md", "---\nid: [unclosed\n---\n").unwrap_err();
         assert!(e.starts_with("line "), "{e}");
-        assert!(SkillDoc::parse("a.md", "# no frontmatter").unwrap_err().contains("line 1"));
-        let e = SkillDoc::parse("a.md", &DOC.replace("version: 1.0.0", "version: 1.0.0\nextra: 1")).unwrap_err();
+        assert!(SkillDoc::parse("a.md", "# no frontmatter")
+            .unwrap_err()
+            .contains("line 1"));
+        let e = SkillDoc::parse(
+            "a.md",
+            &DOC.replace("version: 1.0.0", "version: 1.0.0\nextra: 1"),
+        )
+        .unwrap_err();
         assert!(e.contains("extra"), "{e}");
     }
 }

@@ -18,7 +18,9 @@ pub fn section_title(key: &str) -> Option<&'static str> {
 }
 
 /// The section keys `skills show --section` accepts.
-pub const SECTION_KEYS: [&str; 8] = ["overview", "ux", "prompt", "variants", "gotchas", "nextjs", "rails", "laravel"];
+pub const SECTION_KEYS: [&str; 8] = [
+    "overview", "ux", "prompt", "variants", "gotchas", "nextjs", "rails", "laravel",
+];
 
 /// Renders Markdown for a terminal: headings underlined, code blocks indented, fences and
 /// info strings dropped. `raw` keeps the Markdown as it is.
@@ -29,7 +31,7 @@ pub fn render_markdown(md: &str) -> String {
     for line in md.lines() {
         let t = line.trim_start();
         if in_code {
-            if t.starts_with(&fence) && t.trim_end().chars().all(|c| Some(c) == fence.chars().next()) {
+            if t.starts_with(&fence) && t.trim_end().chars().all(|c| fence.starts_with(c)) {
                 in_code = false;
                 out.push('\n');
             } else {
@@ -48,7 +50,13 @@ pub fn render_markdown(md: &str) -> String {
         let hashes = t.chars().take_while(|c| *c == '#').count();
         if (1..=3).contains(&hashes) && t[hashes..].starts_with(' ') {
             let title = t[hashes..].trim();
-            let underline = if hashes == 1 { '=' } else if hashes == 2 { '-' } else { '·' };
+            let underline = if hashes == 1 {
+                '='
+            } else if hashes == 2 {
+                '-'
+            } else {
+                '·'
+            };
             out.push_str(title);
             out.push('\n');
             out.push_str(&underline.to_string().repeat(title.chars().count()));
@@ -64,5 +72,7 @@ pub fn render_markdown(md: &str) -> String {
 /// The body of a skill without its frontmatter.
 pub fn body(doc: &SkillDoc) -> &str {
     let t = doc.text.as_str();
-    t.strip_prefix("---\n").and_then(|r| r.find("\n---\n").map(|i| &r[i + 5..])).unwrap_or(t)
+    t.strip_prefix("---\n")
+        .and_then(|r| r.find("\n---\n").map(|i| &r[i + 5..]))
+        .unwrap_or(t)
 }
