@@ -22,6 +22,13 @@ status=0
 for app in fixtures/apps/*/; do
   name=$(basename "$app")
   ./target/release/skillstack audit "$app" --output-format sarif -o "$out/$name.sarif" --exit-zero
+done
+# The SARIF that the GitHub Action's own steps produced in tests/action.rs, when the tests ran first.
+if [ -f target/action-test/skillstack.sarif ]; then
+  cp target/action-test/skillstack.sarif "$out/github-action.sarif"
+fi
+for sarif in "$out"/*.sarif; do
+  name=$(basename "$sarif" .sarif)
   "$tools/node_modules/.bin/sarif-multitool" validate "$out/$name.sarif" --rule-kind Gh -o "$out/$name.validation.sarif" --quiet || true
   problems=$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).runs.flatMap(run => run.results || []);
