@@ -24,6 +24,7 @@ pub fn run(args: ExplainArgs) -> Result<u8, Errors> {
         return Err(error(format!("no rule `{}`", args.rule), help));
     };
     let skills = crate::skills::catalog();
+    let library = crate::commands::skills::library();
     let mut out = String::new();
     out.push_str(&format!("{}\n{}\n\n", rule.id, rule.title));
     let fw = if rule.frameworks.is_empty() {
@@ -67,11 +68,27 @@ pub fn run(args: ExplainArgs) -> Result<u8, Errors> {
     }
     if let Some(id) = &rule.skill {
         match skills.get(id) {
-            Some(s) => out.push_str(&format!("\nSKILL\n{} — {}\n{}\n", s.id, s.title, s.summary)),
+            Some(s) => {
+                out.push_str(&format!("\nSKILL\n{} — {}\n{}\n", s.id, s.title, s.summary));
+                match library.doc(id) {
+                    Some(_) => out.push_str(&format!("Read it: skillstack skills show {id}\n")),
+                    None => out.push_str("(not written yet)\n"),
+                }
+            }
             None => out.push_str(&format!("\nSKILL\n{id}\n")),
         }
     }
     out.push_str(&format!("\nFIX PROMPT (paste into your AI agent; {{path}} and {{line}} are filled in audit output)\n{}\n", rule.prompt));
+    if let Some(prompt) = rule
+        .skill
+        .as_deref()
+        .and_then(|id| library.doc(id))
+        .and_then(|d| d.prompt())
+    {
+        out.push_str(&format!(
+            "\nTHE SKILL'S PROMPT (for the whole pattern)\n{prompt}\n"
+        ));
+    }
     print!("{out}");
     Ok(0)
 }
