@@ -81,6 +81,14 @@ pub fn prepare(paths: &[PathBuf], scope: &ScopeArgs) -> Result<Prepared, Errors>
         })?,
         None => config.max_file_size,
     };
+    let timeout = scope.file_timeout.unwrap_or(config.file_timeout);
+    if !(timeout > 0.0 && timeout <= 3600.0) {
+        return Err(error(
+            format!("invalid --file-timeout `{timeout}`"),
+            "give seconds, more than 0 and at most 3600",
+        ));
+    }
+    opts.parse_budget = std::time::Duration::from_secs_f64(timeout);
     opts.exclude = config.exclude.clone();
     opts.exclude_root = config.root.clone();
     opts.framework = scope.framework.map(|f| match f {

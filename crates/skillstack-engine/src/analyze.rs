@@ -82,6 +82,17 @@ pub fn analyze_path(
     sel: &Selection,
     budget: Duration,
 ) -> FileAnalysis {
+    // Debug builds only: lets the test suite prove that a panic in one file's analysis is
+    // caught, reported and does not stop the run.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SKILLSTACK_DEBUG_PANIC_ON")
+        .is_some_and(|name| path.file_name() == Some(name.as_os_str()))
+    {
+        panic!(
+            "SKILLSTACK_DEBUG_PANIC_ON: deliberate panic while analysing {}",
+            path.display()
+        );
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

@@ -6,6 +6,7 @@
 //! exclude = ["legacy", "app/generated/**"]             # paths to skip, relative to this file
 //! rules-dirs = ["tools/skillstack-rules"]              # extra rule directories, relative to this file
 //! max-file-size = "1MiB"                               # larger files are skipped (bytes, or KB/KiB/MB/MiB)
+//! file-timeout = 10                                    # seconds one file may take to parse; slower ones are skipped
 //! fail-on = "medium"                                   # exit 1 only for findings at or above this severity
 //! min-confidence = "medium"                            # report findings at or above this confidence
 //!
@@ -25,6 +26,7 @@ use crate::rule::{Confidence, RuleSet, Severity};
 
 pub const CONFIG_NAMES: [&str; 2] = ["skillstack.toml", ".skillstack.toml"];
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+pub const DEFAULT_FILE_TIMEOUT: f64 = 10.0;
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -34,6 +36,7 @@ struct ConfigFile {
     exclude: Option<Vec<String>>,
     rules_dirs: Option<Vec<Spanned<String>>>,
     max_file_size: Option<Spanned<SizeValue>>,
+    file_timeout: Option<Spanned<f64>>,
     fail_on: Option<Spanned<String>>,
     min_confidence: Option<Spanned<String>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
@@ -58,6 +61,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub rules_dirs: Vec<PathBuf>,
     pub max_file_size: u64,
+    /// Seconds one file may take to parse before it is skipped.
+    pub file_timeout: f64,
     pub fail_on: Severity,
     pub min_confidence: Confidence,
     pub severity: BTreeMap<String, Severity>,
@@ -77,6 +82,7 @@ impl Config {
             exclude: vec![],
             rules_dirs: vec![],
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            file_timeout: DEFAULT_FILE_TIMEOUT,
             fail_on: Severity::Low,
             min_confidence: Confidence::Medium,
             severity: BTreeMap::new(),
@@ -173,6 +179,13 @@ impl Config {
                 })?,
             };
         }
+        if let Some(t) = &file.file_timeout {
+            let v = *t.get_ref();
+            if !(v > 0.0 && v <= 3600.0) {
+                return Err(err(Some(t.span()), format!("invalid file-timeout `{v}`"), "out of range", "give the seconds one file may take to parse, e.g. 10 (more than 0, at most 3600)"));
+            }
+            c.file_timeout = v;
+        }
         if let Some(f) = &file.fail_on {
             c.fail_on = Severity::parse(f.get_ref()).ok_or_else(|| {
                 err(
@@ -256,6 +269,7 @@ impl Config {
             .collect();
         out.push_str(&format!("rules-dirs = {}\n", list(&dirs)));
         out.push_str(&format!("max-file-size = {}\n", self.max_file_size));
+        out.push_str(&format!("file-timeout = {:?}\n", self.file_timeout));
         out.push_str(&format!("fail-on = {:?}\n", self.fail_on.as_str()));
         out.push_str(&format!(
             "min-confidence = {:?}\n",

@@ -57,6 +57,8 @@ pub enum SkipReason {
     Excluded,
     /// Took longer than the per-file time budget to parse.
     Timeout,
+    /// A FIFO, socket or device with a source-file name: not a regular file, never read.
+    NotAFile,
 }
 
 impl SkipReason {
@@ -68,6 +70,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::Excluded => "excluded",
             SkipReason::Timeout => "timeout",
+            SkipReason::NotAFile => "not-a-file",
         }
     }
 
@@ -78,7 +81,8 @@ impl SkipReason {
             SkipReason::Minified => "minified or generated (a line over 10,000 characters)",
             SkipReason::Symlink => "symbolic link (not followed)",
             SkipReason::Excluded => "excluded by configuration",
-            SkipReason::Timeout => "parse time budget exceeded",
+            SkipReason::Timeout => "took longer than the per-file time budget (file-timeout)",
+            SkipReason::NotAFile => "not a regular file (a FIFO, socket or device)",
         }
     }
 }
@@ -171,10 +175,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                 Ok(_) => out.skipped.push((p.clone(), SkipReason::Symlink)),
                 Err(e) => out.errors.push((p.clone(), describe_io(&e))),
             },
-            Ok(_) => out.errors.push((
-                p.clone(),
-                "not a regular file or directory (a FIFO, socket or device?)".into(),
-            )),
+            Ok(_) => out.skipped.push((p.clone(), SkipReason::NotAFile)),
         }
     }
 
@@ -232,10 +233,9 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
                                     .skipped
                                     .push((path.to_path_buf(), SkipReason::Excluded));
                             } else if !ft.is_some_and(|t| t.is_file()) {
-                                local.errors.push((
-                                    path.to_path_buf(),
-                                    "not a regular file (a FIFO, socket or device?)".into(),
-                                ));
+                                local
+                                    .skipped
+                                    .push((path.to_path_buf(), SkipReason::NotAFile));
                             } else {
                                 match entry.metadata() {
                                     Ok(m) if m.len() > max => local

@@ -575,20 +575,18 @@ fn function_name(f: Node, lang: Lang, src: &str) -> Option<String> {
 
 /// The literal text of a string node without delimiters; for a concatenation, its left-most piece.
 pub fn string_content(node: Node, src: &str) -> String {
-    match node.kind() {
-        "binary_expression" | "binary" => {
-            return node
-                .child_by_field_name("left")
-                .map(|l| string_content(l, src))
-                .unwrap_or_default()
+    // Walk down to the left-most piece with a loop: concatenations can nest very deep.
+    let mut node = node;
+    loop {
+        let next = match node.kind() {
+            "binary_expression" | "binary" => node.child_by_field_name("left"),
+            "parenthesized_expression" => node.named_child(0),
+            _ => break,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return String::new(),
         }
-        "parenthesized_expression" => {
-            return node
-                .named_child(0)
-                .map(|c| string_content(c, src))
-                .unwrap_or_default()
-        }
-        _ => {}
     }
     let t = text(node, src);
     match node.kind() {
@@ -610,70 +608,84 @@ pub fn string_content(node: Node, src: &str) -> String {
 
 /// See the module docs.
 pub fn interpolated_unsafely(node: Node, lang: Lang, src: &str) -> bool {
+    interpolated_unsafely_within(node, lang, src, MAX_NESTED_STRINGS)
+}
+
+/// How many strings nested inside splices (`${`${x}`}`) are looked into; deeper ones count as unsafe.
+const MAX_NESTED_STRINGS: usize = 16;
+
+fn interpolated_unsafely_within(node: Node, lang: Lang, src: &str, depth: usize) -> bool {
     let mut spliced: Vec<Node> = Vec::new();
     collect_spliced(node, lang, &mut spliced);
-    spliced.iter().any(|n| !is_safe_splice(*n, lang, src))
+    spliced
+        .iter()
+        .any(|n| !is_safe_splice(*n, lang, src, depth))
 }
 
 /// Collects the expressions spliced into a string: interpolations and non-literal concatenation operands.
 fn collect_spliced<'t>(node: Node<'t>, lang: Lang, out: &mut Vec<Node<'t>>) {
-    let mut c = node.walk();
-    match node.kind() {
-        // JS template: `${expr}`
-        "template_string" => {
-            for child in node.named_children(&mut c) {
-                if child.kind() == "template_substitution" {
-                    if let Some(e) = child.named_child(0) {
-                        out.push(e);
-                    }
-                }
-            }
-        }
-        // Ruby "…#{expr}…", heredoc bodies.
-        "string" | "heredoc_body" if lang == Lang::Ruby => {
-            for child in node.named_children(&mut c) {
-                if child.kind() == "interpolation" {
-                    if let Some(e) = child.named_child(0) {
-                        out.push(e);
-                    }
-                }
-            }
-        }
-        // PHP "…$x…{$x}…", heredocs.
-        "encapsed_string" | "heredoc" | "heredoc_body" if lang == Lang::Php => {
-            for child in node.named_children(&mut c) {
-                match child.kind() {
-                    "string_content" | "string_value" | "escape_sequence" | "heredoc_start"
-                    | "heredoc_end" => {}
-                    "heredoc_body" => collect_spliced(child, lang, out),
-                    _ => out.push(child),
-                }
-            }
-        }
-        // Concatenation: `a + b` (JS, Ruby), `a . b` (PHP).
-        "binary_expression" | "binary" => {
-            let op = node
-                .child_by_field_name("operator")
-                .map(|o| o.kind())
-                .unwrap_or("");
-            if op == "+" || op == "." {
-                for side in ["left", "right"] {
-                    if let Some(s) = node.child_by_field_name(side) {
-                        if is_string_like(s) {
-                            collect_spliced(s, lang, out);
-                        } else {
-                            out.push(s);
+    // An explicit stack: concatenations can nest thousands deep (`a + b + c + …`).
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        let mut c = node.walk();
+        match node.kind() {
+            // JS template: `${expr}`
+            "template_string" => {
+                for child in node.named_children(&mut c) {
+                    if child.kind() == "template_substitution" {
+                        if let Some(e) = child.named_child(0) {
+                            out.push(e);
                         }
                     }
                 }
             }
-        }
-        "parenthesized_expression" | "parenthesized_statements" => {
-            if let Some(inner) = node.named_child(0) {
-                collect_spliced(inner, lang, out);
+            // Ruby "…#{expr}…", heredoc bodies.
+            "string" | "heredoc_body" if lang == Lang::Ruby => {
+                for child in node.named_children(&mut c) {
+                    if child.kind() == "interpolation" {
+                        if let Some(e) = child.named_child(0) {
+                            out.push(e);
+                        }
+                    }
+                }
             }
+            // PHP "…$x…{$x}…", heredocs.
+            "encapsed_string" | "heredoc" | "heredoc_body" if lang == Lang::Php => {
+                for child in node.named_children(&mut c) {
+                    match child.kind() {
+                        "string_content" | "string_value" | "escape_sequence" | "heredoc_start"
+                        | "heredoc_end" => {}
+                        "heredoc_body" => stack.push(child),
+                        _ => out.push(child),
+                    }
+                }
+            }
+            // Concatenation: `a + b` (JS, Ruby), `a . b` (PHP).
+            "binary_expression" | "binary" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| o.kind())
+                    .unwrap_or("");
+                if op == "+" || op == "." {
+                    // Right first, so that the left side is handled first (source order).
+                    for side in ["right", "left"] {
+                        if let Some(s) = node.child_by_field_name(side) {
+                            if is_string_like(s) {
+                                stack.push(s);
+                            } else {
+                                out.push(s);
+                            }
+                        }
+                    }
+                }
+            }
+            "parenthesized_expression" | "parenthesized_statements" => {
+                if let Some(inner) = node.named_child(0) {
+                    stack.push(inner);
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -691,7 +703,7 @@ fn is_string_like(n: Node) -> bool {
 }
 
 /// Is a spliced expression harmless: a literal, a CONSTANT, or an explicit numeric conversion/quoting?
-fn is_safe_splice(n: Node, lang: Lang, src: &str) -> bool {
+fn is_safe_splice(n: Node, lang: Lang, src: &str, depth: usize) -> bool {
     let t = text(n, src).trim();
     let is_constant_name = |s: &str| {
         let s = s.rsplit(['.', ':', '>']).next().unwrap_or(s);
@@ -705,7 +717,9 @@ fn is_safe_splice(n: Node, lang: Lang, src: &str) -> bool {
             return true
         }
         "string" if lang != Lang::Ruby => return true,
-        "string" | "template_string" => return !interpolated_unsafely(n, lang, src),
+        "string" | "template_string" => {
+            return depth > 0 && !interpolated_unsafely_within(n, lang, src, depth - 1)
+        }
         "constant" | "scope_resolution" => return true,
         "class_constant_access_expression" => return true,
         "cast_expression" => {
