@@ -18,7 +18,7 @@ pub fn audit(data: &[u8], lang: Lang, path: &str) {
     let rules = rules();
     let sel = Selection { all: rules, active: rules.iter().collect(), min_confidence: Confidence::Low, severity_overrides: Default::default() };
     for fw in [None, Some(Framework::NextJs), Some(Framework::Rails), Some(Framework::Laravel)] {
-        let ctx = FileContext { display: path, rel: path, lang, framework: fw };
+        let ctx = FileContext { display: path, rel: path, lang, framework: fw, file: None, project: None };
         let _ = analyze_source(src, &ctx, &sel, std::time::Duration::from_secs(5));
     }
 }

@@ -68,6 +68,10 @@ pub struct FileContext<'a> {
     pub rel: &'a str,
     pub lang: Lang,
     pub framework: Option<Framework>,
+    /// The file on disk (absolute), when there is one.
+    pub file: Option<&'a Path>,
+    /// Project-wide facts for framework-aware predicates.
+    pub project: Option<&'a crate::model::ProjectModel>,
 }
 
 thread_local! {
@@ -177,7 +181,13 @@ pub fn analyze_source(
         let mut hits: Vec<Hit> = Vec::new();
         for m in &rule.matchers {
             if m.supports(ctx.lang) && m.applies_to_path(ctx.rel) {
-                m.run(ctx.lang, &tree, src, &mut hits);
+                let pctx = crate::predicates::PredCtx {
+                    lang: ctx.lang,
+                    src,
+                    file: ctx.file,
+                    project: ctx.project,
+                };
+                m.run(&pctx, &tree, &mut hits);
             }
         }
         // Several patterns may match the same place, or a node inside another match (`rand` in

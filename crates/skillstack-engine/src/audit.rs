@@ -13,6 +13,7 @@ use crate::config::selector_matches;
 use crate::detect::{app_for, detect_apps, markers_above, App, Framework};
 use crate::discover::{discover, SkipReason, WalkOptions};
 use crate::finding::Finding;
+use crate::model::ProjectModel;
 use crate::rule::{Confidence, RuleSet, Severity};
 
 /// Everything an audit needs besides the rules.
@@ -157,6 +158,9 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         })
         .collect();
 
+    // Understand the apps (controllers, callbacks, schema) before any rule asks about them.
+    let project = ProjectModel::build(&found.files, &apps, opts.parse_budget);
+
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build();
@@ -167,6 +171,7 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             .map(|(path, lang)| {
                 let display = show(path);
                 let rel = relative_to(path, &opts.project_root).unwrap_or_else(|| display.clone());
+                let abs_path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                 let framework = opts.framework.or_else(|| {
                     let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                     app_for(&apps, &abs).map(|a| a.framework)
@@ -176,6 +181,8 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                     rel: &rel,
                     lang: *lang,
                     framework,
+                    file: Some(abs_path.as_path()),
+                    project: Some(&project),
                 };
                 let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     analyze_path(path, &ctx, &sel, opts.parse_budget)

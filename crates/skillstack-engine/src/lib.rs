@@ -20,6 +20,7 @@ pub mod error;
 pub mod finding;
 pub mod gitdiff;
 pub mod lang;
+pub mod model;
 pub mod predicates;
 pub mod rule;
 pub mod suppress;

@@ -9,6 +9,8 @@
 //! - `string-content`: the text of a string literal without its quotes (template and interpolated
 //!   strings keep their `${…}`/`#{…}`/`{$…}` parts); for a concatenation, its left-most piece.
 //! - `enclosing-function`: the name of the innermost function or method around the node.
+//! - `entry-point`: the entry points that run the node — for Rails, `DocumentsController#show`,
+//!   or every action whose `before_action` calls the private loader the node is in. Empty outside one.
 //!
 //! Boolean predicates (`is`/`is-not`):
 //! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
@@ -18,11 +20,53 @@
 //!   `request.*`, `cookies`; Next.js/Node `req.body|query|params|headers|cookies`, `searchParams`,
 //!   `formData`, route `params`; Laravel `$request->…`, `request()`, `Request::…`, `$_GET`/`$_POST`/….
 //!   (Values that reach the node through local variables are the data-flow layer's job.)
+//! - `in-authenticated-entry-point`: some entry point running the node requires a signed-in user
+//!   (see `model::rails` for the evidence each framework accepts).
+//! - `in-authorized-entry-point`: every authenticated entry point running the node shows
+//!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
+//! - `public-model`: the node names a model whose table the schema shows without any owner or
+//!   tenant column (`user_id`, `account_id`, `organization_id`, …); unknown models are not public.
+
+use std::path::Path;
 
 use tree_sitter::Node;
 
 use crate::lang::Lang;
+use crate::model::ProjectModel;
 use crate::rule::matcher::text;
+
+/// What predicates know about the file being matched.
+#[derive(Clone, Copy)]
+pub struct PredCtx<'a> {
+    pub lang: Lang,
+    pub src: &'a str,
+    /// The file on disk, when there is one (examples and skill snippets have none).
+    pub file: Option<&'a Path>,
+    /// Project-wide facts (controllers, schema), when the audit built them.
+    pub project: Option<&'a ProjectModel>,
+}
+
+impl<'a> PredCtx<'a> {
+    /// A context with no file and no project (single snippets).
+    pub fn snippet(lang: Lang, src: &'a str) -> PredCtx<'a> {
+        PredCtx {
+            lang,
+            src,
+            file: None,
+            project: None,
+        }
+    }
+
+    fn entry_points(&self, node: Node) -> Vec<crate::model::rails::EntryPoint> {
+        match (self.lang, self.file, self.project) {
+            (Lang::Ruby, Some(file), Some(project)) => project
+                .rails_app(file)
+                .map(|app| app.entry_points_at(file, node, self.src))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// A value extractor for `value = "..."`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,14 +75,16 @@ pub enum ValueFn {
     BindingName,
     StringContent,
     EnclosingFunction,
+    EntryPoint,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 5] = [
         "text",
         "binding-name",
         "string-content",
         "enclosing-function",
+        "entry-point",
     ];
 
     pub fn parse(s: &str) -> Option<ValueFn> {
@@ -47,12 +93,20 @@ impl ValueFn {
             "binding-name" => Some(ValueFn::BindingName),
             "string-content" => Some(ValueFn::StringContent),
             "enclosing-function" => Some(ValueFn::EnclosingFunction),
+            "entry-point" => Some(ValueFn::EntryPoint),
             _ => None,
         }
     }
 
-    pub fn eval(self, node: Node, lang: Lang, src: &str) -> String {
+    pub fn eval(self, node: Node, ctx: &PredCtx) -> String {
+        let (lang, src) = (ctx.lang, ctx.src);
         match self {
+            ValueFn::EntryPoint => ctx
+                .entry_points(node)
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+                .join(", "),
             ValueFn::Text => text(node, src).to_string(),
             ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
             ValueFn::StringContent => string_content(node, src),
@@ -66,21 +120,47 @@ impl ValueFn {
 pub enum BoolPredicate {
     InterpolatedUnsafely,
     ContainsRequestInput,
+    InAuthenticatedEntryPoint,
+    InAuthorizedEntryPoint,
+    PublicModel,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 2] = ["interpolated-unsafely", "contains-request-input"];
+    pub const NAMES: [&'static str; 5] = [
+        "interpolated-unsafely",
+        "contains-request-input",
+        "in-authenticated-entry-point",
+        "in-authorized-entry-point",
+        "public-model",
+    ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
         match s {
             "interpolated-unsafely" => Some(BoolPredicate::InterpolatedUnsafely),
             "contains-request-input" => Some(BoolPredicate::ContainsRequestInput),
+            "in-authenticated-entry-point" => Some(BoolPredicate::InAuthenticatedEntryPoint),
+            "in-authorized-entry-point" => Some(BoolPredicate::InAuthorizedEntryPoint),
+            "public-model" => Some(BoolPredicate::PublicModel),
             _ => None,
         }
     }
 
-    pub fn eval(self, node: Node, lang: Lang, src: &str) -> bool {
+    pub fn eval(self, node: Node, ctx: &PredCtx) -> bool {
+        let (lang, src) = (ctx.lang, ctx.src);
         match self {
+            BoolPredicate::InAuthenticatedEntryPoint => {
+                ctx.entry_points(node).iter().any(|e| e.authenticated)
+            }
+            BoolPredicate::InAuthorizedEntryPoint => {
+                let eps = ctx.entry_points(node);
+                !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
+            }
+            BoolPredicate::PublicModel => match (ctx.lang, ctx.file, ctx.project) {
+                (Lang::Ruby, Some(file), Some(project)) => project
+                    .rails_app(file)
+                    .is_some_and(|app| app.is_public_model(text(node, src))),
+                _ => false,
+            },
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
             BoolPredicate::ContainsRequestInput => contains_request_input(node, lang, src),
         }

@@ -339,11 +339,15 @@ pub fn check_doc(doc: &SkillDoc, catalog: &Catalog, rules: &RuleSet, report: &mu
             .find_map(|w| w.strip_prefix("path="))
             .map(str::to_string)
             .unwrap_or_else(|| format!("{}/block-{}.{}", m.id, i + 1, b.lang));
+        let (project, file) =
+            skillstack_engine::model::ProjectModel::from_snippet(framework, lang, &path, &b.code);
         let ctx = FileContext {
             display: &path,
             rel: &path,
             lang,
             framework,
+            file: Some(&file),
+            project: Some(&project),
         };
         let result = analyze_source(&b.code, &ctx, &sel, Duration::from_secs(10));
         if result.parse_error {

@@ -34,7 +34,7 @@ use tree_sitter::{Node, Query, QueryCursor, QueryErrorKind, StreamingIterator, T
 
 use super::Confidence;
 use crate::lang::{Lang, LangFamily};
-use crate::predicates::{BoolPredicate, ValueFn};
+use crate::predicates::{BoolPredicate, PredCtx, ValueFn};
 
 /// A matcher as written in the rule file, each value with its byte span in the file.
 pub struct MatcherSpec {
@@ -286,7 +286,8 @@ impl Matcher {
     }
 
     /// Runs the matcher over a parsed file and appends its hits.
-    pub fn run(&self, lang: Lang, tree: &Tree, src: &str, out: &mut Vec<Hit>) {
+    pub fn run(&self, ctx: &PredCtx, tree: &Tree, out: &mut Vec<Hit>) {
+        let (lang, src) = (ctx.lang, ctx.src);
         let Some(cq) = self.queries.iter().find(|q| q.lang == lang) else {
             return;
         };
@@ -304,7 +305,7 @@ impl Matcher {
                     ok = false;
                     break;
                 };
-                match eval_condition(cond, node, lang, src) {
+                match eval_condition(cond, node, ctx) {
                     Some(bound) => {
                         if let (Some(name), Some(v)) = (&cond.bind, bound) {
                             vars.push((name.clone(), v));
@@ -321,8 +322,7 @@ impl Matcher {
             }
             let mut confidence = self.confidence;
             for ((cond, c), &idx) in self.confidence_when.iter().zip(&cq.confidence_captures) {
-                if node_for(idx).is_some_and(|node| eval_condition(cond, node, lang, src).is_some())
-                {
+                if node_for(idx).is_some_and(|node| eval_condition(cond, node, ctx).is_some()) {
                     confidence = Some(*c);
                     break;
                 }
@@ -411,8 +411,8 @@ fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Conditio
 }
 
 /// Evaluates one condition: `None` when it fails, `Some(bound value)` when it holds.
-fn eval_condition(cond: &Condition, node: Node, lang: Lang, src: &str) -> Option<Option<String>> {
-    let value = cond.value.eval(node, lang, src);
+fn eval_condition(cond: &Condition, node: Node, ctx: &PredCtx) -> Option<Option<String>> {
+    let value = cond.value.eval(node, ctx);
     if let Some(re) = &cond.regex {
         if !re.is_match(&value) {
             return None;
@@ -424,7 +424,7 @@ fn eval_condition(cond: &Condition, node: Node, lang: Lang, src: &str) -> Option
         }
     }
     if let Some((pred, expected)) = cond.is {
-        if pred.eval(node, lang, src) != expected {
+        if pred.eval(node, ctx) != expected {
             return None;
         }
     }

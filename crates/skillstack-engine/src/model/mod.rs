@@ -1,0 +1,80 @@
+//! Understanding the app: facts about a project gathered across files before rules run, so that
+//! framework-aware predicates can answer questions a single file cannot ("which before_actions
+//! run before this action?", "does this model's table have an owner column?").
+//!
+//! The vocabulary is framework-neutral — an **entry point** (a controller action, a route
+//! handler, a server action) that may be **authenticated** and **authorized** — and each
+//! framework fills it in its own module.
+
+pub mod rails;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::detect::{App, Framework};
+use crate::lang::Lang;
+
+/// Project-wide facts, per app.
+#[derive(Debug, Default)]
+pub struct ProjectModel {
+    /// Rails apps by root (absolute).
+    pub rails: BTreeMap<PathBuf, rails::RailsApp>,
+}
+
+impl ProjectModel {
+    /// Reads the files each framework needs (controllers, concerns, schema) for the detected apps.
+    pub fn build(files: &[(PathBuf, Lang)], apps: &[App], budget: Duration) -> ProjectModel {
+        let mut model = ProjectModel::default();
+        for app in apps.iter().filter(|a| a.framework == Framework::Rails) {
+            let root = std::path::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+            let app_files: Vec<&PathBuf> = files
+                .iter()
+                .filter(|(p, l)| {
+                    *l == Lang::Ruby && std::path::absolute(p).is_ok_and(|a| a.starts_with(&root))
+                })
+                .map(|(p, _)| p)
+                .collect();
+            model.rails.insert(
+                root.clone(),
+                rails::RailsApp::build(&root, &app_files, budget),
+            );
+        }
+        model
+    }
+
+    /// A model of one code snippet on its own, as a file at `path` in a Rails app (for rule
+    /// examples and skill code blocks, which have no app around them). Returns the model and the
+    /// snippet's virtual absolute path.
+    pub fn from_snippet(
+        framework: Option<Framework>,
+        lang: Lang,
+        path: &str,
+        src: &str,
+    ) -> (ProjectModel, PathBuf) {
+        let root = PathBuf::from("/__skillstack_snippet__");
+        let file = root.join(path);
+        let mut model = ProjectModel::default();
+        if framework == Some(Framework::Rails) && lang == Lang::Ruby {
+            let mut app = rails::RailsApp {
+                root: root.clone(),
+                ..Default::default()
+            };
+            if let Some(tree) = crate::analyze::parse(Lang::Ruby, src, Duration::from_secs(5)) {
+                app.add_file(&file, tree.root_node(), src);
+            }
+            model.rails.insert(root, app);
+        }
+        (model, file)
+    }
+
+    /// The Rails app a file belongs to (the deepest root containing it).
+    pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
+        let abs = std::path::absolute(file).ok()?;
+        self.rails
+            .iter()
+            .filter(|(root, _)| abs.starts_with(root))
+            .max_by_key(|(root, _)| root.components().count())
+            .map(|(_, a)| a)
+    }
+}
