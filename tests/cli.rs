@@ -160,11 +160,11 @@ fn exit_codes() {
         code(&run(&["audit", "fixtures/apps/rails-saas", "--exit-zero"])),
         0
     );
-    // The Rails example has only high findings.
+    // The Laravel example has only high findings.
     assert_eq!(
         code(&run(&[
             "audit",
-            "fixtures/apps/rails-saas",
+            "fixtures/apps/laravel-saas",
             "--fail-on",
             "critical"
         ])),
@@ -173,7 +173,7 @@ fn exit_codes() {
     assert_eq!(
         code(&run(&[
             "audit",
-            "fixtures/apps/rails-saas",
+            "fixtures/apps/laravel-saas",
             "--fail-on",
             "high"
         ])),
@@ -360,7 +360,7 @@ fn select_and_ignore() {
         "--format",
         "json",
         "--ignore",
-        "perm,auth,data",
+        "perm,auth,data,billing,admin",
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v["findings"]
@@ -588,4 +588,34 @@ fn skills_list_show_and_check() {
     let out = stdout(&o);
     assert!(out.contains("skills/auth/magic-link.md:15: block marked `good`, but `auth/insecure-token-randomness` flags it"), "{out}");
     assert!(out.contains("the H2 sections must be"), "{out}");
+}
+
+#[test]
+fn framework_facts_do_not_depend_on_how_paths_are_written() {
+    // `skillstack audit` from inside an app walks `./…` paths; the app model must see the same files.
+    let app = repo().join("fixtures/perm/idor-unscoped-lookup/rails");
+    let count = |dir: &Path, path: &str| {
+        let o = skillstack(
+            dir,
+            &[
+                "audit",
+                path,
+                "--select",
+                "perm/idor-unscoped-lookup",
+                "--min-confidence",
+                "low",
+                "--format",
+                "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["findings"].as_array().unwrap().len()
+    };
+    let from_root = count(&repo(), "fixtures/perm/idor-unscoped-lookup/rails");
+    assert_eq!(from_root, 4);
+    assert_eq!(count(&app, "."), from_root);
+    assert_eq!(
+        count(&app.join("app"), "../app/controllers/../controllers"),
+        from_root
+    );
 }

@@ -142,7 +142,7 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         let mut markers: Vec<PathBuf> = found
             .markers
             .iter()
-            .filter_map(|m| std::path::absolute(m).ok())
+            .filter_map(|m| crate::paths::absolute(m).ok())
             .collect();
         for p in &opts.paths {
             markers.extend(markers_above(p));
@@ -171,9 +171,9 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             .map(|(path, lang)| {
                 let display = show(path);
                 let rel = relative_to(path, &opts.project_root).unwrap_or_else(|| display.clone());
-                let abs_path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                let abs_path = crate::paths::absolute(path).unwrap_or_else(|_| path.clone());
                 let framework = opts.framework.or_else(|| {
-                    let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                    let abs = crate::paths::absolute(path).unwrap_or_else(|_| path.clone());
                     app_for(&apps, &abs).map(|a| a.framework)
                 });
                 let ctx = FileContext {
@@ -239,7 +239,7 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
 
 /// The project root for a working directory: the enclosing git repository, else the directory itself.
 pub fn project_root(cwd: &Path) -> PathBuf {
-    let abs = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let abs = crate::paths::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let mut dir = Some(abs.as_path());
     while let Some(d) = dir {
         if d.join(".git").exists() {
@@ -252,7 +252,7 @@ pub fn project_root(cwd: &Path) -> PathBuf {
 
 /// `path` relative to `root` (`/`-separated), when it is under it.
 pub fn relative_to(path: &Path, root: &Path) -> Option<String> {
-    let abs = std::path::absolute(path).ok()?;
+    let abs = crate::paths::absolute(path).ok()?;
     let rel = abs.strip_prefix(root).ok()?;
     Some(rel.to_string_lossy().replace('\\', "/"))
 }

@@ -94,7 +94,7 @@ impl Config {
     /// Finds the config file for `start`: the nearest `skillstack.toml`/`.skillstack.toml` in it
     /// or its ancestors.
     pub fn find(start: &Path) -> Option<PathBuf> {
-        let abs = std::path::absolute(start).ok()?;
+        let abs = crate::paths::absolute(start).ok()?;
         let mut dir = if abs.is_dir() {
             Some(abs.as_path())
         } else {

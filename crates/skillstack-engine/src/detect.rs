@@ -157,7 +157,7 @@ pub fn app_for<'a>(apps: &'a [App], file: &Path) -> Option<&'a App> {
 /// that holds `.git`), so that auditing a sub-folder or a single file still knows its framework.
 pub fn markers_above(start: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(abs) = std::path::absolute(start) else {
+    let Ok(abs) = crate::paths::absolute(start) else {
         return out;
     };
     let mut dir = if abs.is_dir() {

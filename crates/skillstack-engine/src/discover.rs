@@ -138,12 +138,12 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
     let mut out = Discovered::default();
     let excludes = exclude_set(&opts.exclude).unwrap_or_else(|_| GlobSet::empty());
     let exclude_root =
-        std::path::absolute(&opts.exclude_root).unwrap_or_else(|_| opts.exclude_root.clone());
+        crate::paths::absolute(&opts.exclude_root).unwrap_or_else(|_| opts.exclude_root.clone());
     let is_excluded = |p: &Path| -> bool {
         if excludes.is_empty() {
             return false;
         }
-        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let abs = crate::paths::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         abs.strip_prefix(&exclude_root)
             .is_ok_and(|rel| excludes.is_match(rel))
     };

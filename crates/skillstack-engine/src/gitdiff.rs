@@ -31,7 +31,7 @@ enum LineSet {
 impl ChangedLines {
     /// Is `line` (1-based) of `path` added or changed?
     pub fn contains(&self, path: &Path, line: usize) -> bool {
-        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let abs = crate::paths::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         match self.files.get(&abs) {
             Some(LineSet::All) => true,
             Some(LineSet::Lines(l)) => l.contains(&line),

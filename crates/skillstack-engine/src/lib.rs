@@ -21,6 +21,7 @@ pub mod finding;
 pub mod gitdiff;
 pub mod lang;
 pub mod model;
+pub mod paths;
 pub mod predicates;
 pub mod rule;
 pub mod suppress;

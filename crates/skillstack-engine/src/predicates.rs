@@ -9,6 +9,11 @@
 //! - `string-content`: the text of a string literal without its quotes (template and interpolated
 //!   strings keep their `${…}`/`#{…}`/`{$…}` parts); for a concatenation, its left-most piece.
 //! - `enclosing-function`: the name of the innermost function or method around the node.
+//! - `enclosing-blocks`: every call whose block encloses the node, outermost first, one per line,
+//!   each as its source text up to the block — Rails `authenticate :user do`, `constraints … do`,
+//!   `namespace :admin do`; JS `describe("…", () => …)`; PHP `Route::middleware('auth')->group(…)`.
+//! - `enclosing-class`: the source text of the innermost class (or module) around the node, or of
+//!   the whole file when there is none — for "nothing in this controller verifies X" conditions.
 //! - `entry-point`: the entry points that run the node — for Rails, `DocumentsController#show`,
 //!   or every action whose `before_action` calls the private loader the node is in. Empty outside one.
 //!
@@ -24,6 +29,8 @@
 //!   (see `model::rails` for the evidence each framework accepts).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
+//! - `protected-rack-app`: the node names a mountable Rack app (`Sidekiq::Web`, `GoodJob::Engine`, …)
+//!   that the Rails app wraps in middleware somewhere (`Sidekiq::Web.use Rack::Auth::Basic`).
 //! - `public-model`: the node names a model whose table the schema shows without any owner or
 //!   tenant column (`user_id`, `account_id`, `organization_id`, …); unknown models are not public.
 
@@ -76,15 +83,19 @@ pub enum ValueFn {
     StringContent,
     EnclosingFunction,
     EntryPoint,
+    EnclosingBlocks,
+    EnclosingClass,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 7] = [
         "text",
         "binding-name",
         "string-content",
         "enclosing-function",
         "entry-point",
+        "enclosing-blocks",
+        "enclosing-class",
     ];
 
     pub fn parse(s: &str) -> Option<ValueFn> {
@@ -94,6 +105,8 @@ impl ValueFn {
             "string-content" => Some(ValueFn::StringContent),
             "enclosing-function" => Some(ValueFn::EnclosingFunction),
             "entry-point" => Some(ValueFn::EntryPoint),
+            "enclosing-blocks" => Some(ValueFn::EnclosingBlocks),
+            "enclosing-class" => Some(ValueFn::EnclosingClass),
             _ => None,
         }
     }
@@ -107,6 +120,8 @@ impl ValueFn {
                 .map(|e| e.name())
                 .collect::<Vec<_>>()
                 .join(", "),
+            ValueFn::EnclosingBlocks => enclosing_blocks(node, src),
+            ValueFn::EnclosingClass => enclosing_class(node, src).to_string(),
             ValueFn::Text => text(node, src).to_string(),
             ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
             ValueFn::StringContent => string_content(node, src),
@@ -123,6 +138,7 @@ pub enum BoolPredicate {
     InAuthenticatedEntryPoint,
     InAuthorizedEntryPoint,
     PublicModel,
+    ProtectedRackApp,
 }
 
 impl BoolPredicate {
@@ -141,6 +157,7 @@ impl BoolPredicate {
             "in-authenticated-entry-point" => Some(BoolPredicate::InAuthenticatedEntryPoint),
             "in-authorized-entry-point" => Some(BoolPredicate::InAuthorizedEntryPoint),
             "public-model" => Some(BoolPredicate::PublicModel),
+            "protected-rack-app" => Some(BoolPredicate::ProtectedRackApp),
             _ => None,
         }
     }
@@ -155,6 +172,12 @@ impl BoolPredicate {
                 let eps = ctx.entry_points(node);
                 !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
             }
+            BoolPredicate::ProtectedRackApp => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => project
+                    .rails_app(file)
+                    .is_some_and(|app| app.is_protected_rack_app(text(node, src))),
+                _ => false,
+            },
             BoolPredicate::PublicModel => match (ctx.lang, ctx.file, ctx.project) {
                 (Lang::Ruby, Some(file), Some(project)) => project
                     .rails_app(file)
@@ -616,6 +639,71 @@ fn key_text(node: Node, src: &str) -> String {
         .trim_start_matches([':', '@', '$'])
         .trim_end_matches(':')
         .to_string()
+}
+
+/// See the module docs (`enclosing-blocks`).
+pub fn enclosing_blocks(node: Node, src: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut child = node;
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        let block_start = match n.kind() {
+            // Ruby: `call … do … end` / `call { … }`
+            "call" => n
+                .child_by_field_name("block")
+                .filter(|b| b.id() == child.id())
+                .map(|b| b.start_byte()),
+            // JS / PHP: a function passed as an argument (`group(function () { … })`).
+            "call_expression"
+            | "member_call_expression"
+            | "scoped_call_expression"
+            | "function_call_expression" => {
+                let is_fn = |k: &str| {
+                    matches!(
+                        k,
+                        "arrow_function"
+                            | "function_expression"
+                            | "function"
+                            | "anonymous_function"
+                            | "arrow_function_expression"
+                    )
+                };
+                n.child_by_field_name("arguments")
+                    .filter(|a| a.id() == child.id())
+                    .and_then(|args| {
+                        let mut c = args.walk();
+                        let found = args.named_children(&mut c).find(|a| {
+                            is_fn(a.kind()) || a.named_child(0).is_some_and(|x| is_fn(x.kind()))
+                        });
+                        found.map(|f| f.start_byte())
+                    })
+            }
+            _ => None,
+        };
+        if let Some(end) = block_start {
+            let head = src.get(n.start_byte()..end).unwrap_or("");
+            out.push(head.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        child = n;
+        cur = n.parent();
+    }
+    out.reverse();
+    out.join("\n")
+}
+
+/// See the module docs (`enclosing-class`).
+pub fn enclosing_class<'s>(node: Node, src: &'s str) -> &'s str {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "class" | "module" | "class_declaration" | "class_definition"
+        ) {
+            return text(n, src);
+        }
+        cur = n.parent();
+    }
+    src
 }
 
 /// The name of the innermost function or method around `node`.
@@ -1196,6 +1284,26 @@ mod tests {
             "where(\"s = #{User.find(params[:id]).name}\")",
             "\"s = #{User.find(params[:id]).name}\""
         ));
+    }
+
+    #[test]
+    fn enclosing_blocks_and_classes() {
+        let rb = "Rails.application.routes.draw do\n  authenticate :user, lambda { |u| u.admin? } do\n    mount Sidekiq::Web => \"/sidekiq\"\n  end\nend\n";
+        let tree = parse(Lang::Ruby, rb);
+        let blocks = enclosing_blocks(find(&tree, rb, "Sidekiq::Web"), rb);
+        assert_eq!(
+            blocks,
+            "Rails.application.routes.draw\nauthenticate :user, lambda { |u| u.admin? }"
+        );
+        let php = "<?php Route::middleware('auth')->group(function () { Route::post('/x', [X::class, 'y']); });";
+        let tree = parse(Lang::Php, php);
+        assert!(
+            enclosing_blocks(find(&tree, php, "Route::post('/x', [X::class, 'y'])"), php)
+                .starts_with("Route::middleware('auth')->group(")
+        );
+        let rb = "class A\n  def x; 1; end\nend\n";
+        let tree = parse(Lang::Ruby, rb);
+        assert!(enclosing_class(find(&tree, rb, "1"), rb).starts_with("class A"));
     }
 
     #[test]

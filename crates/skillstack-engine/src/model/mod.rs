@@ -23,22 +23,41 @@ pub struct ProjectModel {
 }
 
 impl ProjectModel {
-    /// Reads the files each framework needs (controllers, concerns, schema) for the detected apps.
-    pub fn build(files: &[(PathBuf, Lang)], apps: &[App], budget: Duration) -> ProjectModel {
+    /// Reads the files each framework needs (controllers, concerns, routes and initializers,
+    /// schema) for the detected apps — from the app on disk, not only from the audited paths, so
+    /// that auditing one file (a pre-commit hook) still knows its app.
+    pub fn build(_files: &[(PathBuf, Lang)], apps: &[App], budget: Duration) -> ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps.iter().filter(|a| a.framework == Framework::Rails) {
-            let root = std::path::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
-            let app_files: Vec<&PathBuf> = files
-                .iter()
-                .filter(|(p, l)| {
-                    *l == Lang::Ruby && std::path::absolute(p).is_ok_and(|a| a.starts_with(&root))
-                })
-                .map(|(p, _)| p)
-                .collect();
-            model.rails.insert(
-                root.clone(),
-                rails::RailsApp::build(&root, &app_files, budget),
-            );
+            let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+            let mut app_files: Vec<PathBuf> = Vec::new();
+            for sub in ["app/controllers", "config"] {
+                let dir = root.join(sub);
+                if !dir.is_dir() {
+                    continue;
+                }
+                for entry in ignore::WalkBuilder::new(&dir)
+                    .follow_links(false)
+                    .require_git(false)
+                    .build()
+                    .flatten()
+                {
+                    if entry.file_type().is_some_and(|t| t.is_file())
+                        && entry.path().extension().is_some_and(|e| e == "rb")
+                    {
+                        app_files.push(entry.into_path());
+                    }
+                }
+            }
+            let schema = root.join("db/schema.rb");
+            if schema.is_file() {
+                app_files.push(schema);
+            }
+            app_files.sort();
+            let refs: Vec<&PathBuf> = app_files.iter().collect();
+            model
+                .rails
+                .insert(root.clone(), rails::RailsApp::build(&root, &refs, budget));
         }
         model
     }
@@ -70,7 +89,7 @@ impl ProjectModel {
 
     /// The Rails app a file belongs to (the deepest root containing it).
     pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
-        let abs = std::path::absolute(file).ok()?;
+        let abs = crate::paths::absolute(file).ok()?;
         self.rails
             .iter()
             .filter(|(root, _)| abs.starts_with(root))

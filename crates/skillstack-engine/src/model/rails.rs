@@ -104,6 +104,8 @@ pub struct RailsApp {
     pub concerns: BTreeMap<String, ConcernFacts>,
     /// Tables and their columns, from `db/schema.rb` when there is one.
     pub schema: Option<BTreeMap<String, Vec<String>>>,
+    /// Constants wrapped in middleware in `config/` (`Sidekiq::Web.use Rack::Auth::Basic`).
+    pub wrapped_rack_apps: Vec<String>,
 }
 
 const CALLBACK_ADD: [&str; 5] = [
@@ -213,13 +215,15 @@ impl RailsApp {
             ..Default::default()
         };
         for f in files {
-            let abs = std::path::absolute(f).unwrap_or_else(|_| f.to_path_buf());
+            let abs = crate::paths::absolute(f).unwrap_or_else(|_| f.to_path_buf());
             let rel = abs
                 .strip_prefix(root)
                 .unwrap_or(&abs)
                 .to_string_lossy()
                 .replace('\\', "/");
-            let wanted = rel.starts_with("app/controllers/") || rel == "db/schema.rb";
+            let wanted = rel.starts_with("app/controllers/")
+                || rel == "db/schema.rb"
+                || rel.starts_with("config/");
             if !wanted {
                 continue;
             }
@@ -231,6 +235,9 @@ impl RailsApp {
             };
             if rel == "db/schema.rb" {
                 app.schema = Some(parse_schema(tree.root_node(), &src));
+            } else if rel.starts_with("config/") {
+                app.wrapped_rack_apps
+                    .extend(middleware_receivers(tree.root_node(), &src));
             } else {
                 app.add_file(&abs, tree.root_node(), &src);
             }
@@ -443,7 +450,7 @@ impl RailsApp {
             .map(|n| txt(n, src))
             .unwrap_or("");
         let class_name = qualified_name(class_node, src);
-        let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
             return vec![];
         };
@@ -467,6 +474,13 @@ impl RailsApp {
             })
             .map(|m| self.entry_point(class, &m.name, method_body))
             .collect()
+    }
+
+    /// Does the app wrap this Rack app (e.g. `Sidekiq::Web`) in middleware anywhere in `config/`?
+    pub fn is_protected_rack_app(&self, constant: &str) -> bool {
+        let c = constant.trim_start_matches("::");
+        let base = c.split(['.', '(']).next().unwrap_or(c);
+        self.wrapped_rack_apps.iter().any(|w| w == c || w == base)
     }
 
     /// Is `model` (a constant such as `Document` or `Admin::Plan`) a table the schema shows
@@ -703,6 +717,29 @@ fn block_statements(block: Node) -> Vec<Node> {
         }
         None => vec![],
     }
+}
+
+/// Receivers of `X.use …` and `X.middleware.use …`: Rack apps wrapped in (authentication) middleware.
+fn middleware_receivers(root: Node, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "call"
+            && n.child_by_field_name("method")
+                .is_some_and(|m| txt(m, src) == "use")
+        {
+            if let Some(recv) = n.child_by_field_name("receiver") {
+                let r = txt(recv, src)
+                    .trim_end_matches(".middleware")
+                    .trim_start_matches("::")
+                    .to_string();
+                out.push(r);
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out
 }
 
 /// `create_table "documents" do |t| t.bigint "user_id" … end` → documents: [user_id, …].
