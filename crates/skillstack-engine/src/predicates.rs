@@ -6,6 +6,8 @@
 //! - `binding-name`: the name the expression's value is bound to — the variable, property, hash
 //!   or array key, object key or keyword argument it is assigned to, or, when it is returned, the
 //!   name of the function returning it. Empty when there is none (e.g. a bare call statement).
+//! - `binding-value`: the whole expression bound to that name (right-hand side, object value,
+//!   returned expression) — e.g. to see that a token also contains a strong random part.
 //! - `string-content`: the text of a string literal without its quotes (template and interpolated
 //!   strings keep their `${…}`/`#{…}`/`{$…}` parts); for a concatenation, its left-most piece.
 //! - `enclosing-function`: the name of the innermost function or method around the node.
@@ -85,10 +87,12 @@ pub enum ValueFn {
     EntryPoint,
     EnclosingBlocks,
     EnclosingClass,
+    BindingValue,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
+        "binding-value",
         "text",
         "binding-name",
         "string-content",
@@ -107,6 +111,7 @@ impl ValueFn {
             "entry-point" => Some(ValueFn::EntryPoint),
             "enclosing-blocks" => Some(ValueFn::EnclosingBlocks),
             "enclosing-class" => Some(ValueFn::EnclosingClass),
+            "binding-value" => Some(ValueFn::BindingValue),
             _ => None,
         }
     }
@@ -122,6 +127,9 @@ impl ValueFn {
                 .join(", "),
             ValueFn::EnclosingBlocks => enclosing_blocks(node, src),
             ValueFn::EnclosingClass => enclosing_class(node, src).to_string(),
+            ValueFn::BindingValue => binding_value(node, lang, src)
+                .map(|v| text(v, src).to_string())
+                .unwrap_or_default(),
             ValueFn::Text => text(node, src).to_string(),
             ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
             ValueFn::StringContent => string_content(node, src),
@@ -213,10 +221,63 @@ fn contains_request_input_within(node: Node, lang: Lang, src: &str, steps: usize
                 }
             }
         }
+        // A project function applied to input (`time_interval(params[:period])`, `Integer(x)`)
+        // usually parses or validates it: what comes out is not raw input any more.
+        if is_opaque_call(n, lang, src) {
+            continue;
+        }
         let mut c = n.walk();
         stack.extend(n.named_children(&mut c));
     }
     false
+}
+
+/// A receiverless function call that is not a known pass-through of its argument.
+fn is_opaque_call(n: Node, lang: Lang, src: &str) -> bool {
+    match (lang, n.kind()) {
+        (Lang::Ruby, "call") => {
+            n.child_by_field_name("receiver").is_none()
+                && n.child_by_field_name("arguments").is_some()
+                && !n.child_by_field_name("method").is_some_and(|m| {
+                    matches!(text(m, src), "String" | "format" | "sprintf" | "Array")
+                })
+        }
+        (Lang::Php, "function_call_expression") => {
+            !n.child_by_field_name("function").is_some_and(|f| {
+                matches!(
+                    text(f, src).trim_start_matches('\\'),
+                    "trim"
+                        | "ltrim"
+                        | "rtrim"
+                        | "strval"
+                        | "strtolower"
+                        | "strtoupper"
+                        | "urldecode"
+                        | "rawurldecode"
+                        | "sprintf"
+                        | "implode"
+                        | "str_replace"
+                        | "stripslashes"
+                        | "request"
+                )
+            })
+        }
+        (l, "call_expression") if l.is_js_family() => {
+            n.child_by_field_name("function").is_some_and(|f| {
+                f.kind() == "identifier"
+                    && !matches!(
+                        text(f, src),
+                        "String"
+                            | "decodeURIComponent"
+                            | "decodeURI"
+                            | "unescape"
+                            | "useSearchParams"
+                            | "useParams"
+                    )
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Is this node a plain local variable read (not a property name, not a method name)?
@@ -430,9 +491,27 @@ const MAX_BINDING_DEPTH: usize = 24;
 
 /// The name an expression's value is bound to. See the module docs.
 pub fn binding_name(node: Node, lang: Lang, src: &str) -> Option<String> {
+    binding(node, lang, src).map(|(name, _)| name)
+}
+
+/// The whole expression bound to the name `binding-name` finds (the right-hand side, the object
+/// value, the returned expression), containing `node`.
+pub fn binding_value<'t>(node: Node<'t>, lang: Lang, src: &str) -> Option<Node<'t>> {
+    binding(node, lang, src).map(|(_, value)| value)
+}
+
+fn binding<'t>(node: Node<'t>, lang: Lang, src: &str) -> Option<(String, Node<'t>)> {
+    let mut value = node;
+    let name = binding_walk(node, lang, src, &mut value)?;
+    Some((name, value))
+}
+
+fn binding_walk<'t>(node: Node<'t>, lang: Lang, src: &str, value: &mut Node<'t>) -> Option<String> {
     let mut child = node;
     let mut cur = node.parent()?;
     for _ in 0..MAX_BINDING_DEPTH {
+        // Whatever this step returns, `child` is the bound expression.
+        *value = child;
         let kind = cur.kind();
         // A value compared with something (`Date.now() < expiresAt`) is a test, not what gets bound.
         if matches!(kind, "binary_expression" | "binary") {
@@ -1252,6 +1331,16 @@ mod tests {
         assert!(!request_input(Lang::TypeScript, ts, "`x ${sort}`"));
         let rb = "def index\n  q = params[:q]\n  where(\"a #{q}\")\nend\n";
         assert!(request_input(Lang::Ruby, rb, "\"a #{q}\""));
+        let rb = "def index\n  len = time_interval(params[:period])\n  where(\"a #{len}\")\nend\n";
+        assert!(
+            !request_input(Lang::Ruby, rb, "\"a #{len}\""),
+            "a project function's result is not raw input"
+        );
+        let rb = "def index\n  q = params[:q].strip\n  where(\"a #{q}\")\nend\n";
+        assert!(
+            request_input(Lang::Ruby, rb, "\"a #{q}\""),
+            "a method called on input is still input"
+        );
         let rb = "def index\n  q = 'x'\n  where(\"a #{q}\")\nend\n";
         assert!(!request_input(Lang::Ruby, rb, "\"a #{q}\""));
         let php = "<?php function f($request) { $sort = $request->input('sort'); DB::select(\"a $sort\"); }";
