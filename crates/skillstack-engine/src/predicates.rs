@@ -6,6 +6,8 @@
 //! - `binding-name`: the name the expression's value is bound to — the variable, property, hash
 //!   or array key, object key or keyword argument it is assigned to, or, when it is returned, the
 //!   name of the function returning it. Empty when there is none (e.g. a bare call statement).
+//! - `local-value`: for a local variable, the expression it was last assigned in the same function
+//!   (`token` → `SecureRandom.urlsafe_base64(32)`); for anything else, its text.
 //! - `binding-value`: the whole expression bound to that name (right-hand side, object value,
 //!   returned expression) — e.g. to see that a token also contains a strong random part.
 //! - `string-content`: the text of a string literal without its quotes (template and interpolated
@@ -88,10 +90,12 @@ pub enum ValueFn {
     EnclosingBlocks,
     EnclosingClass,
     BindingValue,
+    LocalValue,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
+        "local-value",
         "binding-value",
         "text",
         "binding-name",
@@ -112,6 +116,7 @@ impl ValueFn {
             "enclosing-blocks" => Some(ValueFn::EnclosingBlocks),
             "enclosing-class" => Some(ValueFn::EnclosingClass),
             "binding-value" => Some(ValueFn::BindingValue),
+            "local-value" => Some(ValueFn::LocalValue),
             _ => None,
         }
     }
@@ -127,6 +132,14 @@ impl ValueFn {
                 .join(", "),
             ValueFn::EnclosingBlocks => enclosing_blocks(node, src),
             ValueFn::EnclosingClass => enclosing_class(node, src).to_string(),
+            ValueFn::LocalValue => {
+                let resolved = if is_local_variable(node, lang) {
+                    local_definition(node, src)
+                } else {
+                    None
+                };
+                text(resolved.unwrap_or(node), src).to_string()
+            }
             ValueFn::BindingValue => binding_value(node, lang, src)
                 .map(|v| text(v, src).to_string())
                 .unwrap_or_default(),
