@@ -7,6 +7,8 @@ use std::process::Command;
 
 use serde_yaml_ng::Value;
 
+mod common;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -276,22 +278,7 @@ fn action_diff_base_reports_only_new_lines() {
         "lib/tokens.ts",
         "export const resetToken = Math.random().toString(36);\n",
     )]);
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args([
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "user.name=t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(ws.path())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
+    let git = |args: &[&str]| common::git(ws.path(), args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "base"]);

@@ -119,37 +119,49 @@ const CALLBACK_SKIP: [&str; 2] = ["skip_before_action", "skip_before_filter"];
 
 fn authn_name() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)^(authenticate|require_(login|user|authentication|authenticated|signed_in|sign_in|session|current_user|account)|ensure_(logged_in|signed_in|authenticated|user|login)|login_required|logged_in_required|authorize_user|check_(login|session|user)|verify_user|doorkeeper_authorize!|authenticate_with_api_key)")
-            .expect("valid regex")
-    })
+    lazy(
+        &RE,
+        r"(?i)^(authenticate|require_(login|user|authentication|authenticated|signed_in|sign_in|session|current_user|account)|ensure_(logged_in|signed_in|authenticated|user|login)|login_required|logged_in_required|authorize_user|check_(login|session|user)|verify_user|doorkeeper_authorize!|authenticate_with_api_key)",
+    )
 }
 
 fn authn_body() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"authenticate_\w+!|require_authentication|warden\.authenticate|redirect_to\s+\S*(login|sign_in|session)").expect("valid regex"))
+    lazy(
+        &RE,
+        r"authenticate_\w+!|require_authentication|warden\.authenticate|redirect_to\s+\S*(login|sign_in|session)",
+    )
 }
 
 fn authz_name() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?i)authoriz|permission|admin|moderator|role|owner|policy|access|staff|superuser|^only_|_or_(owner|admin|moderator)|require_(member|manager|membership)|ensure_(member|membership)|verify_(member|membership|ownership)").expect("valid regex"))
+    lazy(
+        &RE,
+        r"(?i)authoriz|permission|admin|moderator|role|owner|policy|access|staff|superuser|^only_|_or_(owner|admin|moderator)|require_(member|manager|membership)|ensure_(member|membership)|verify_(member|membership|ownership)",
+    )
 }
 
 /// Authorization evidence inside a method body.
 fn authz_body() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"\b(authorize!?|policy_scope|policy|can\?|cannot\?|allowed_to\?|authorized_for\?|permitted_to\?|accessible_by|authorize_resource)\b|head\s*\(?\s*:(forbidden|unauthorized|not_found)|status:\s*:(forbidden|unauthorized|not_found)|NotAuthorized|AccessDenied|Forbidden|(==|!=)\s*(current_user|Current\.\w+|@current_user)\b|\b(current_user|Current\.\w+|@current_user)(\.id)?\s*(==|!=)")
-            .expect("valid regex")
-    })
+    lazy(
+        &RE,
+        r"\b(authorize!?|policy_scope|policy|can\?|cannot\?|allowed_to\?|authorized_for\?|permitted_to\?|accessible_by|authorize_resource)\b|head\s*\(?\s*:(forbidden|unauthorized|not_found)|status:\s*:(forbidden|unauthorized|not_found)|NotAuthorized|AccessDenied|Forbidden|(==|!=)\s*(current_user|Current\.\w+|@current_user)\b|\b(current_user|Current\.\w+|@current_user)(\.id)?\s*(==|!=)",
+    )
 }
 
 /// Columns that tie a row to an owner or a tenant.
 fn owner_column() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^(user|owner|author|creator|created_by|account|organization|organisation|org|team|workspace|tenant|company|customer|member|membership|project|client|shop|store)_id$").expect("valid regex")
-    })
+    lazy(
+        &RE,
+        r"^(user|owner|author|creator|created_by|account|organization|organisation|org|team|workspace|tenant|company|customer|member|membership|project|client|shop|store)_id$",
+    )
+}
+
+/// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
+fn lazy(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("a constant, tested pattern"))
 }
 
 fn txt<'s>(n: Node, src: &'s str) -> &'s str {

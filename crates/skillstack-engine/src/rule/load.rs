@@ -52,26 +52,16 @@ struct MatchFile {
     exclude_paths: Vec<Spanned<String>>,
     confidence: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
-    conditions: Vec<WhereFile>,
+    conditions: Vec<ConditionFile>,
     #[serde(default)]
-    confidence_when: Vec<ConfidenceWhenFile>,
+    confidence_when: Vec<ConditionFile>,
 }
 
+/// A `[[match.where]]` or `[[match.confidence-when]]` entry: the same keys, except that `bind`
+/// belongs to `where` and `confidence` to `confidence-when` (checked in [`matcher_spec`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ConfidenceWhenFile {
-    capture: Spanned<String>,
-    value: Option<Spanned<String>>,
-    regex: Option<Spanned<String>>,
-    not_regex: Option<Spanned<String>>,
-    is: Option<Spanned<String>>,
-    is_not: Option<Spanned<String>>,
-    confidence: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct WhereFile {
+struct ConditionFile {
     capture: Spanned<String>,
     value: Option<Spanned<String>>,
     regex: Option<Spanned<String>>,
@@ -79,6 +69,22 @@ struct WhereFile {
     is: Option<Spanned<String>>,
     is_not: Option<Spanned<String>>,
     bind: Option<Spanned<String>>,
+    confidence: Option<Spanned<String>>,
+}
+
+impl ConditionFile {
+    fn spec(&self) -> WhereSpec {
+        let spanned = |s: &Spanned<String>| (s.get_ref().clone(), s.span());
+        WhereSpec {
+            capture: spanned(&self.capture),
+            value: self.value.as_ref().map(spanned),
+            regex: self.regex.as_ref().map(spanned),
+            not_regex: self.not_regex.as_ref().map(spanned),
+            is: self.is.as_ref().map(spanned),
+            is_not: self.is_not.as_ref().map(spanned),
+            bind: self.bind.as_ref().map(spanned),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -258,18 +264,40 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
         None => None,
     };
     let spanned = |s: &Spanned<String>| (s.get_ref().clone(), s.span());
+    let misplaced = |span: std::ops::Range<usize>, msg: &str, help: &str| {
+        RuleFileError::new(
+            name,
+            text,
+            Some(span),
+            msg.to_string(),
+            "here",
+            Some(help.to_string()),
+        )
+    };
     let mut confidence_when = Vec::new();
     for c in &m.confidence_when {
-        let spec = WhereSpec {
-            capture: spanned(&c.capture),
-            value: c.value.as_ref().map(spanned),
-            regex: c.regex.as_ref().map(spanned),
-            not_regex: c.not_regex.as_ref().map(spanned),
-            is: c.is.as_ref().map(spanned),
-            is_not: c.is_not.as_ref().map(spanned),
-            bind: None,
+        if let Some(b) = &c.bind {
+            return Err(misplaced(
+                b.span(),
+                "`bind` is not allowed in [[match.confidence-when]]",
+                "bind values in [[match.where]]",
+            ));
+        }
+        let Some(conf) = &c.confidence else {
+            return Err(misplaced(
+                c.capture.span(),
+                "a [[match.confidence-when]] entry needs a `confidence`",
+                "add confidence = \"high\" (or medium, low)",
+            ));
         };
-        confidence_when.push((spec, parse_confidence(name, text, &c.confidence)?));
+        confidence_when.push((c.spec(), parse_confidence(name, text, conf)?));
+    }
+    if let Some(c) = m.conditions.iter().find_map(|w| w.confidence.as_ref()) {
+        return Err(misplaced(
+            c.span(),
+            "`confidence` is not allowed in [[match.where]]",
+            "put it in a [[match.confidence-when]] entry",
+        ));
     }
     Ok(MatcherSpec {
         confidence_when,
@@ -281,19 +309,7 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
         paths: m.paths.iter().map(spanned).collect(),
         exclude_paths: m.exclude_paths.iter().map(spanned).collect(),
         confidence,
-        conditions: m
-            .conditions
-            .iter()
-            .map(|w| WhereSpec {
-                capture: spanned(&w.capture),
-                value: w.value.as_ref().map(spanned),
-                regex: w.regex.as_ref().map(spanned),
-                not_regex: w.not_regex.as_ref().map(spanned),
-                is: w.is.as_ref().map(spanned),
-                is_not: w.is_not.as_ref().map(spanned),
-                bind: w.bind.as_ref().map(spanned),
-            })
-            .collect(),
+        conditions: m.conditions.iter().map(ConditionFile::spec).collect(),
     })
 }
 
