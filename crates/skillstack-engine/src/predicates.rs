@@ -33,6 +33,8 @@
 //!   (see `model::rails` for the evidence each framework accepts).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
+//! - `in-controller-that-authenticates`: another public action of the same controller requires a
+//!   signed-in user (so this one was opened up by a skip or an `only:`/`except:` filter).
 //! - `protected-rack-app`: the node names a mountable Rack app (`Sidekiq::Web`, `GoodJob::Engine`, …)
 //!   that the Rails app wraps in middleware somewhere (`Sidekiq::Web.use Rack::Auth::Basic`).
 //! - `public-model`: the node names a model whose table the schema shows without any owner or
@@ -160,6 +162,7 @@ pub enum BoolPredicate {
     InAuthorizedEntryPoint,
     PublicModel,
     ProtectedRackApp,
+    InControllerThatAuthenticates,
 }
 
 impl BoolPredicate {
@@ -179,6 +182,9 @@ impl BoolPredicate {
             "in-authorized-entry-point" => Some(BoolPredicate::InAuthorizedEntryPoint),
             "public-model" => Some(BoolPredicate::PublicModel),
             "protected-rack-app" => Some(BoolPredicate::ProtectedRackApp),
+            "in-controller-that-authenticates" => {
+                Some(BoolPredicate::InControllerThatAuthenticates)
+            }
             _ => None,
         }
     }
@@ -193,6 +199,13 @@ impl BoolPredicate {
                 let eps = ctx.entry_points(node);
                 !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
             }
+            BoolPredicate::InControllerThatAuthenticates => match (ctx.lang, ctx.file, ctx.project)
+            {
+                (Lang::Ruby, Some(file), Some(project)) => project
+                    .rails_app(file)
+                    .is_some_and(|app| app.controller_authenticates_elsewhere(file, node, src)),
+                _ => false,
+            },
             BoolPredicate::ProtectedRackApp => match (ctx.file, ctx.project) {
                 (Some(file), Some(project)) => project
                     .rails_app(file)

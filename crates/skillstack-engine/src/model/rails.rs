@@ -488,6 +488,31 @@ impl RailsApp {
             .collect()
     }
 
+    /// Is some other public action of the controller around `node` authenticated? (Then an
+    /// unauthenticated action there was opened up on purpose — or by mistake.)
+    pub fn controller_authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
+        let Some(class_node) = ancestor(node, &["class"]) else {
+            return false;
+        };
+        let method_name = ancestor(node, &["method"])
+            .and_then(|m| m.child_by_field_name("name"))
+            .map(|n| txt(n, src))
+            .unwrap_or("");
+        let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let Some(class) = self
+            .classes
+            .get(&qualified_name(class_node, src))
+            .filter(|c| c.file == abs)
+        else {
+            return false;
+        };
+        class
+            .methods
+            .iter()
+            .filter(|m| m.public && m.name != method_name)
+            .any(|m| self.entry_point(class, &m.name, "").authenticated)
+    }
+
     /// Does the app wrap this Rack app (e.g. `Sidekiq::Web`) in middleware anywhere in `config/`?
     pub fn is_protected_rack_app(&self, constant: &str) -> bool {
         let c = constant.trim_start_matches("::");
