@@ -159,7 +159,7 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         .collect();
 
     // Understand the apps (controllers, callbacks, schema) before any rule asks about them.
-    let project = ProjectModel::build(&found.files, &apps, opts.parse_budget);
+    let project = ProjectModel::build(&apps, opts.parse_budget);
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))

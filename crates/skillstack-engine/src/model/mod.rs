@@ -26,7 +26,7 @@ impl ProjectModel {
     /// Reads the files each framework needs (controllers, concerns, routes and initializers,
     /// schema) for the detected apps — from the app on disk, not only from the audited paths, so
     /// that auditing one file (a pre-commit hook) still knows its app.
-    pub fn build(_files: &[(PathBuf, Lang)], apps: &[App], budget: Duration) -> ProjectModel {
+    pub fn build(apps: &[App], budget: Duration) -> ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps.iter().filter(|a| a.framework == Framework::Rails) {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
