@@ -333,3 +333,62 @@ fn walk(root: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn huge_findings_render_in_every_format() {
+    // One finding spanning 100,000 lines, whose data flow has 100,000 identical variable reads:
+    // the predicates stay linear and the human code frame shows the first line only.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 100_000;
+    write(
+        d,
+        "concat.ts",
+        format!(
+            "db.$queryRawUnsafe(\"SELECT \" +\n{}q);\n",
+            "q +\n".repeat(n)
+        )
+        .as_bytes(),
+    );
+    write(
+        d,
+        "nested.rb",
+        format!(
+            "User.where(\"a = #{{\n{}params[:x]\n{}}}\")\n",
+            "[\n".repeat(n),
+            "]\n".repeat(n)
+        )
+        .as_bytes(),
+    );
+    for format in ["human", "json", "sarif", "github"] {
+        let o = skillstack(
+            d,
+            &[
+                "audit",
+                "--min-confidence",
+                "low",
+                "--max-file-size",
+                "8MiB",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if format == "human" {
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                out.lines().count() < 100,
+                "the code frame is clipped: {} lines",
+                out.lines().count()
+            );
+            assert!(out.contains("Found 2 findings"), "{out}");
+        }
+    }
+}

@@ -228,21 +228,45 @@ impl BoolPredicate {
 /// A local variable counts when its nearest earlier assignment in the same function is itself
 /// request input (followed up to [`MAX_FLOW_STEPS`] assignments deep).
 pub fn contains_request_input(node: Node, lang: Lang, src: &str) -> bool {
-    contains_request_input_within(node, lang, src, MAX_FLOW_STEPS)
+    let mut budget = FlowBudget {
+        lookups: MAX_LOOKUPS,
+        seen: std::collections::HashSet::new(),
+    };
+    contains_request_input_within(node, lang, src, MAX_FLOW_STEPS, &mut budget)
 }
 
 /// How many `a = b; b = c` steps of local data flow request-input tracking follows.
 const MAX_FLOW_STEPS: usize = 3;
+/// How many local definitions one evaluation may look up: each lookup scans the function, so
+/// a bound keeps huge generated functions linear.
+const MAX_LOOKUPS: usize = 64;
 
-fn contains_request_input_within(node: Node, lang: Lang, src: &str, steps: usize) -> bool {
+struct FlowBudget {
+    lookups: usize,
+    /// Variable names already followed in this evaluation (a name is looked up once).
+    seen: std::collections::HashSet<String>,
+}
+
+fn contains_request_input_within(
+    node: Node,
+    lang: Lang,
+    src: &str,
+    steps: usize,
+    budget: &mut FlowBudget,
+) -> bool {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         if is_request_input(n, lang, src) {
             return true;
         }
-        if steps > 0 && is_local_variable(n, lang) {
+        if steps > 0
+            && budget.lookups > 0
+            && is_local_variable(n, lang)
+            && budget.seen.insert(text(n, src).to_string())
+        {
+            budget.lookups -= 1;
             if let Some(value) = local_definition(n, src) {
-                if contains_request_input_within(value, lang, src, steps - 1) {
+                if contains_request_input_within(value, lang, src, steps - 1, budget) {
                     return true;
                 }
             }

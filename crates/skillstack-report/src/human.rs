@@ -55,6 +55,18 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::first_line_span;
+
+    #[test]
+    fn spans_are_clipped_to_their_first_line() {
+        assert_eq!(first_line_span("abc\ndef", 1..6), 1..3);
+        assert_eq!(first_line_span("abc", 0..3), 0..3);
+        assert_eq!(first_line_span("abc", 2..1), 2..2);
+    }
+}
+
 fn miette_severity(s: Severity) -> miette::Severity {
     match s {
         Severity::Critical | Severity::High => miette::Severity::Error,
@@ -87,10 +99,21 @@ fn diagnostic(f: &Finding, ctx: &ReportContext, source: &str) -> FindingDiagnost
         code: f.rule_id.clone(),
         severity: miette_severity(f.severity),
         label: rule.map(|r| r.title.clone()).unwrap_or_default(),
-        span: SourceSpan::from(f.byte_range.start..f.byte_range.end.max(f.byte_range.start)),
+        span: SourceSpan::from(first_line_span(source, f.byte_range.clone())),
         source: NamedSource::new(&f.path, source.to_string()),
         help,
     }
+}
+
+/// The part of a finding's span on its first line: a code frame of a 10,000-line match would
+/// bury the message (the full range is in the JSON and SARIF output).
+fn first_line_span(source: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let end = range.end.max(range.start);
+    let first_line_end = source
+        .get(range.start..end)
+        .and_then(|s| s.find('\n'))
+        .map(|i| range.start + i);
+    range.start..first_line_end.unwrap_or(end)
 }
 
 pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
