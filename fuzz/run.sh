@@ -30,6 +30,6 @@ for t in "${targets[@]}"; do
   # capture_quantifiers_add_for_id): upstream, bounded, once per rule file at load time.
   [ "$t" = rule_file ] && extra=(-detect_leaks=0)
   echo "== $t for ${secs}s"
-  cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 "${extra[@]}" 2>&1 | grep -E '^(#[0-9]+\s+DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' || true
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}${extra:+:detect_leaks=0}" cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 "${extra[@]}" 2>&1 | grep -E '^(#[0-9]+\s+DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' || true
   ls artifacts/"$t" 2>/dev/null | sed "s/^/crash: $t: /" || true
 done
