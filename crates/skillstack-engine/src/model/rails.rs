@@ -300,31 +300,11 @@ impl RailsApp {
     }
 
     fn resolve_class(&self, name: &str, from: &str) -> Option<&ClassFacts> {
-        let name = name.trim_start_matches("::");
-        // Try the referring class's namespaces, innermost first, then the top level.
-        let mut parts: Vec<&str> = from.split("::").collect();
-        parts.pop();
-        while !parts.is_empty() {
-            let candidate = format!("{}::{name}", parts.join("::"));
-            if let Some(c) = self.classes.get(&candidate) {
-                return Some(c);
-            }
-            parts.pop();
-        }
-        self.classes.get(name)
+        resolve(&self.classes, name, from)
     }
 
     fn resolve_concern(&self, name: &str, from: &str) -> Option<&ConcernFacts> {
-        let name = name.trim_start_matches("::");
-        let mut parts: Vec<&str> = from.split("::").collect();
-        parts.pop();
-        while !parts.is_empty() {
-            if let Some(c) = self.concerns.get(&format!("{}::{name}", parts.join("::"))) {
-                return Some(c);
-            }
-            parts.pop();
-        }
-        self.concerns.get(name)
+        resolve(&self.concerns, name, from)
     }
 
     /// The class and its known ancestors, root first (cycles and unknown parents end the chain).
@@ -536,6 +516,21 @@ impl RailsApp {
         };
         !columns.iter().any(|c| owner_column().is_match(c))
     }
+}
+
+/// Resolves a constant as Ruby does from inside `from`: the referring class's namespaces,
+/// innermost first, then the top level.
+fn resolve<'a, T>(map: &'a BTreeMap<String, T>, name: &str, from: &str) -> Option<&'a T> {
+    let name = name.trim_start_matches("::");
+    let mut parts: Vec<&str> = from.split("::").collect();
+    parts.pop();
+    while !parts.is_empty() {
+        if let Some(found) = map.get(&format!("{}::{name}", parts.join("::"))) {
+            return Some(found);
+        }
+        parts.pop();
+    }
+    map.get(name)
 }
 
 fn apply(active: &mut Vec<String>, callbacks: &[Callback], action: &str) {
