@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use skillstack_report::SkillInfo;
+use skillstack_skills::Library;
 
 /// Skills by id. A broken catalog is caught by the tests; here it degrades to fewer links.
-pub fn catalog() -> BTreeMap<String, SkillInfo> {
-    let lib = crate::commands::skills::library();
+pub fn catalog(lib: &Library) -> BTreeMap<String, SkillInfo> {
     lib.catalog
         .skill
         .iter()

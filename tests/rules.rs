@@ -104,8 +104,8 @@ fn rule_examples_behave() {
 
 #[test]
 fn rule_files_live_under_their_category() {
+    let rules = rules();
     for (path, _) in skillstack_builtin::rules() {
-        let rules = rules();
         let stem = Path::new(path).with_extension("");
         let id = stem.to_string_lossy().replace('\\', "/");
         assert!(

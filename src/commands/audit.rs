@@ -198,7 +198,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let skills = crate::skills::catalog();
+    let skills = crate::skills::catalog(&crate::commands::skills::library());
     let ctx = ReportContext {
         rules: &rules,
         skills: &skills,

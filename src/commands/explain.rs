@@ -23,8 +23,8 @@ pub fn run(args: ExplainArgs) -> Result<u8, Errors> {
         };
         return Err(error(format!("no rule `{}`", args.rule), help));
     };
-    let skills = crate::skills::catalog();
     let library = crate::commands::skills::library();
+    let skills = crate::skills::catalog(&library);
     let mut out = String::new();
     out.push_str(&format!("{}\n{}\n\n", rule.id, rule.title));
     let fw = if rule.frameworks.is_empty() {

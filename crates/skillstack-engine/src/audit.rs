@@ -93,11 +93,7 @@ pub struct AuditResult {
 impl AuditResult {
     /// Skips counted by reason.
     pub fn skip_counts(&self) -> BTreeMap<SkipReason, usize> {
-        let mut m = BTreeMap::new();
-        for (_, r) in &self.skipped {
-            *m.entry(*r).or_insert(0) += 1;
-        }
-        m
+        crate::discover::count_skips(&self.skipped)
     }
 }
 

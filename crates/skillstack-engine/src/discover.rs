@@ -280,7 +280,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
 }
 
 /// Counts of skipped files by reason.
-pub fn count_skips(skipped: &[(PathBuf, SkipReason)]) -> BTreeMap<SkipReason, usize> {
+pub fn count_skips<P>(skipped: &[(P, SkipReason)]) -> BTreeMap<SkipReason, usize> {
     let mut m = BTreeMap::new();
     for (_, r) in skipped {
         *m.entry(*r).or_insert(0) += 1;

@@ -60,16 +60,6 @@ pub struct PredCtx<'a> {
 }
 
 impl<'a> PredCtx<'a> {
-    /// A context with no file and no project (single snippets).
-    pub fn snippet(lang: Lang, src: &'a str) -> PredCtx<'a> {
-        PredCtx {
-            lang,
-            src,
-            file: None,
-            project: None,
-        }
-    }
-
     fn entry_points(&self, node: Node) -> Vec<crate::model::rails::EntryPoint> {
         match (self.lang, self.file, self.project) {
             (Lang::Ruby, Some(file), Some(project)) => project

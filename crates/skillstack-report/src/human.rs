@@ -75,7 +75,7 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-/// The first sentence-ish of a paragraph, on one line.
+/// A paragraph on one line (whitespace and line breaks folded).
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
