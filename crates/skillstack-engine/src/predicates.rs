@@ -60,12 +60,9 @@ pub struct PredCtx<'a> {
 }
 
 impl<'a> PredCtx<'a> {
-    fn entry_points(&self, node: Node) -> Vec<crate::model::rails::EntryPoint> {
-        match (self.lang, self.file, self.project) {
-            (Lang::Ruby, Some(file), Some(project)) => project
-                .rails_app(file)
-                .map(|app| app.entry_points_at(file, node, self.src))
-                .unwrap_or_default(),
+    fn entry_points(&self, node: Node) -> Vec<crate::model::EntryPoint> {
+        match (self.file, self.project) {
+            (Some(file), Some(project)) => project.entry_points_at(file, self.lang, node, self.src),
             _ => Vec::new(),
         }
     }
@@ -119,7 +116,7 @@ impl ValueFn {
             ValueFn::EntryPoint => ctx
                 .entry_points(node)
                 .iter()
-                .map(|e| e.name())
+                .map(|e| e.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
             ValueFn::EnclosingBlocks => enclosing_blocks(node, src),
@@ -189,23 +186,20 @@ impl BoolPredicate {
                 let eps = ctx.entry_points(node);
                 !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
             }
-            BoolPredicate::InControllerThatAuthenticates => match (ctx.lang, ctx.file, ctx.project)
-            {
-                (Lang::Ruby, Some(file), Some(project)) => project
-                    .rails_app(file)
-                    .is_some_and(|app| app.controller_authenticates_elsewhere(file, node, src)),
+            BoolPredicate::InControllerThatAuthenticates => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => {
+                    project.authenticates_elsewhere(file, lang, node, src)
+                }
                 _ => false,
             },
             BoolPredicate::ProtectedRackApp => match (ctx.file, ctx.project) {
-                (Some(file), Some(project)) => project
-                    .rails_app(file)
-                    .is_some_and(|app| app.is_protected_rack_app(text(node, src))),
+                (Some(file), Some(project)) => {
+                    project.is_protected_mount(file, lang, text(node, src))
+                }
                 _ => false,
             },
-            BoolPredicate::PublicModel => match (ctx.lang, ctx.file, ctx.project) {
-                (Lang::Ruby, Some(file), Some(project)) => project
-                    .rails_app(file)
-                    .is_some_and(|app| app.is_public_model(text(node, src))),
+            BoolPredicate::PublicModel => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => project.is_public_model(file, lang, text(node, src)),
                 _ => false,
             },
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),

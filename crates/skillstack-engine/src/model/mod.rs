@@ -12,14 +12,34 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use tree_sitter::Node;
+
 use crate::detect::{App, Framework};
 use crate::lang::Lang;
+
+/// Code that a request runs (a controller action, a route handler, a server action), with what
+/// guards it. Each framework module decides what counts as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPoint {
+    /// How users name it: `DocumentsController#show`, `GET /api/documents/[id]`.
+    pub name: String,
+    /// Something that runs before it requires a signed-in user.
+    pub authenticated: bool,
+    /// It shows authorization evidence (a policy call, an ownership comparison, a 403).
+    pub authorized: bool,
+}
+
+/// What one framework's app model knows about one app.
+#[derive(Debug)]
+pub enum AppFacts {
+    Rails(rails::RailsApp),
+}
 
 /// Project-wide facts, per app.
 #[derive(Debug, Default)]
 pub struct ProjectModel {
-    /// Rails apps by root (absolute).
-    pub rails: BTreeMap<PathBuf, rails::RailsApp>,
+    /// Apps by absolute root; several frameworks may share a root.
+    pub apps: BTreeMap<(PathBuf, Framework), AppFacts>,
 }
 
 impl ProjectModel {
@@ -28,36 +48,22 @@ impl ProjectModel {
     /// that auditing one file (a pre-commit hook) still knows its app.
     pub fn build(apps: &[App], budget: Duration) -> ProjectModel {
         let mut model = ProjectModel::default();
-        for app in apps.iter().filter(|a| a.framework == Framework::Rails) {
+        for app in apps {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
-            let mut app_files: Vec<PathBuf> = Vec::new();
-            for sub in ["app/controllers", "config"] {
-                let dir = root.join(sub);
-                if !dir.is_dir() {
-                    continue;
-                }
-                for entry in ignore::WalkBuilder::new(&dir)
-                    .follow_links(false)
-                    .require_git(false)
-                    .build()
-                    .flatten()
-                {
-                    if entry.file_type().is_some_and(|t| t.is_file())
-                        && entry.path().extension().is_some_and(|e| e == "rb")
-                    {
-                        app_files.push(entry.into_path());
+            let facts = match app.framework {
+                Framework::Rails => {
+                    let mut files = app_files(&root, &["app/controllers", "config"], &["rb"]);
+                    let schema = root.join("db/schema.rb");
+                    if schema.is_file() {
+                        files.push(schema);
                     }
+                    files.sort();
+                    let refs: Vec<&PathBuf> = files.iter().collect();
+                    AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
-            }
-            let schema = root.join("db/schema.rb");
-            if schema.is_file() {
-                app_files.push(schema);
-            }
-            app_files.sort();
-            let refs: Vec<&PathBuf> = app_files.iter().collect();
-            model
-                .rails
-                .insert(root.clone(), rails::RailsApp::build(&root, &refs, budget));
+                Framework::NextJs | Framework::Laravel => continue,
+            };
+            model.apps.insert((root, app.framework), facts);
         }
         model
     }
@@ -82,18 +88,105 @@ impl ProjectModel {
             if let Some(tree) = crate::analyze::parse(Lang::Ruby, src, Duration::from_secs(5)) {
                 app.add_file(&file, tree.root_node(), src);
             }
-            model.rails.insert(root, app);
+            model
+                .apps
+                .insert((root, Framework::Rails), AppFacts::Rails(app));
         }
         (model, file)
     }
 
-    /// The Rails app a file belongs to (the deepest root containing it).
-    pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
+    /// The app of a framework that understands `lang` which `file` belongs to (the deepest
+    /// root containing it): a TypeScript file in a Rails app's `app/javascript` is not Rails code.
+    pub fn app_for(&self, file: &Path, lang: Lang) -> Option<&AppFacts> {
         let abs = crate::paths::absolute(file).ok()?;
-        self.rails
+        self.apps
             .iter()
-            .filter(|(root, _)| abs.starts_with(root))
-            .max_by_key(|(root, _)| root.components().count())
+            .filter(|((root, fw), _)| abs.starts_with(root) && framework_reads(*fw, lang))
+            .max_by_key(|((root, _), _)| root.components().count())
             .map(|(_, a)| a)
     }
+
+    /// The Rails app a file belongs to.
+    pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
+        match self.app_for(file, Lang::Ruby)? {
+            AppFacts::Rails(app) => Some(app),
+        }
+    }
+
+    /// The entry points that run the code at `node`. Empty outside any.
+    pub fn entry_points_at(
+        &self,
+        file: &Path,
+        lang: Lang,
+        node: Node,
+        src: &str,
+    ) -> Vec<EntryPoint> {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
+            None => Vec::new(),
+        }
+    }
+
+    /// Does another entry point of the same controller (or route file) require a signed-in user?
+    pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
+            None => false,
+        }
+    }
+
+    /// Is `model` (as the code names it) a table with no owner or tenant column?
+    pub fn is_public_model(&self, file: &Path, lang: Lang, model: &str) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Rails(app)) => app.is_public_model(model),
+            None => false,
+        }
+    }
+
+    /// Does the app wrap this mountable dashboard (`Sidekiq::Web`) in authentication middleware?
+    pub fn is_protected_mount(&self, file: &Path, lang: Lang, name: &str) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
+            None => false,
+        }
+    }
+}
+
+/// Does this framework's model read files of this language?
+fn framework_reads(fw: Framework, lang: Lang) -> bool {
+    match fw {
+        Framework::Rails => lang == Lang::Ruby,
+        Framework::NextJs => lang.is_js_family(),
+        Framework::Laravel => lang == Lang::Php,
+    }
+}
+
+/// The files under `root`'s `subdirs` with one of these extensions, sorted (gitignore rules
+/// apply, so generated and vendored code stays out).
+pub fn app_files(root: &Path, subdirs: &[&str], exts: &[&str]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for sub in subdirs {
+        let dir = root.join(sub);
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in ignore::WalkBuilder::new(&dir)
+            .follow_links(false)
+            .require_git(false)
+            .build()
+            .flatten()
+        {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && entry
+                    .path()
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| exts.contains(&e))
+            {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files
 }

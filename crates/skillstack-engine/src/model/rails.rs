@@ -18,6 +18,7 @@ use tree_sitter::Node;
 
 use crate::analyze::parse;
 use crate::lang::Lang;
+use crate::model::EntryPoint;
 
 /// A callback declaration in a class or a concern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,21 +81,6 @@ pub struct ConcernFacts {
     /// Class methods that skip callbacks: `allow_unauthenticated_access` → `require_authentication`.
     pub skip_macros: BTreeMap<String, Vec<String>>,
     pub methods: Vec<MethodFacts>,
-}
-
-/// A controller action serving some code, with what guards it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryPoint {
-    pub controller: String,
-    pub action: String,
-    pub authenticated: bool,
-    pub authorized: bool,
-}
-
-impl EntryPoint {
-    pub fn name(&self) -> String {
-        format!("{}#{}", self.controller, self.action)
-    }
 }
 
 #[derive(Debug, Default)]
@@ -421,8 +407,7 @@ impl RailsApp {
                         .is_some_and(|m| authz_body().is_match(&m.body))
             });
         EntryPoint {
-            controller: class.name.clone(),
-            action: action.to_string(),
+            name: format!("{}#{}", class.name, action),
             authenticated,
             authorized,
         }
