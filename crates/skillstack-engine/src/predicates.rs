@@ -31,6 +31,8 @@
 //!   (Values that reach the node through local variables are the data-flow layer's job.)
 //! - `in-authenticated-entry-point`: some entry point running the node requires a signed-in user
 //!   (see `model::rails` for the evidence each framework accepts).
+//! - `in-upstream-authenticated-entry-point`: some entry point running the node is only known to
+//!   require a signed-in user from a path filter outside it (Next.js middleware / proxy matcher).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
 //! - `in-controller-that-authenticates`: another public action of the same controller requires a
@@ -147,18 +149,22 @@ pub enum BoolPredicate {
     ContainsRequestInput,
     InAuthenticatedEntryPoint,
     InAuthorizedEntryPoint,
+    InUpstreamAuthenticatedEntryPoint,
     PublicModel,
     ProtectedRackApp,
     InControllerThatAuthenticates,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 8] = [
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
+        "in-upstream-authenticated-entry-point",
         "in-authorized-entry-point",
+        "in-controller-that-authenticates",
         "public-model",
+        "protected-rack-app",
     ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
@@ -167,6 +173,9 @@ impl BoolPredicate {
             "contains-request-input" => Some(BoolPredicate::ContainsRequestInput),
             "in-authenticated-entry-point" => Some(BoolPredicate::InAuthenticatedEntryPoint),
             "in-authorized-entry-point" => Some(BoolPredicate::InAuthorizedEntryPoint),
+            "in-upstream-authenticated-entry-point" => {
+                Some(BoolPredicate::InUpstreamAuthenticatedEntryPoint)
+            }
             "public-model" => Some(BoolPredicate::PublicModel),
             "protected-rack-app" => Some(BoolPredicate::ProtectedRackApp),
             "in-controller-that-authenticates" => {
@@ -182,6 +191,10 @@ impl BoolPredicate {
             BoolPredicate::InAuthenticatedEntryPoint => {
                 ctx.entry_points(node).iter().any(|e| e.authenticated)
             }
+            BoolPredicate::InUpstreamAuthenticatedEntryPoint => ctx
+                .entry_points(node)
+                .iter()
+                .any(|e| e.authenticated_upstream),
             BoolPredicate::InAuthorizedEntryPoint => {
                 let eps = ctx.entry_points(node);
                 !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
@@ -249,10 +262,12 @@ fn contains_request_input_within(
             && budget.seen.insert(text(n, src).to_string())
         {
             budget.lookups -= 1;
-            if let Some(value) = local_definition(n, src) {
-                if contains_request_input_within(value, lang, src, steps - 1, budget) {
-                    return true;
-                }
+            let flows = match local_definition(n, src) {
+                Some(value) => contains_request_input_within(value, lang, src, steps - 1, budget),
+                None => lang.is_js_family() && js_parameter_is_request_input(n, src),
+            };
+            if flows {
+                return true;
             }
         }
         // A project function applied to input (`time_interval(params[:period])`, `Integer(x)`)
@@ -298,16 +313,49 @@ fn is_opaque_call(n: Node, lang: Lang, src: &str) -> bool {
         }
         (l, "call_expression") if l.is_js_family() => {
             n.child_by_field_name("function").is_some_and(|f| {
-                f.kind() == "identifier"
-                    && !matches!(
-                        text(f, src),
-                        "String"
+                // A record read back from the database is not request input any more, even
+                // when the request chose which one (`existing.id` after a scoped `findFirst`).
+                let db_read = f.kind() == "member_expression"
+                    && f.child_by_field_name("property").is_some_and(|p| {
+                        matches!(
+                            text(p, src),
+                            "findUnique"
+                                | "findUniqueOrThrow"
+                                | "findFirst"
+                                | "findFirstOrThrow"
+                                | "findMany"
+                                | "create"
+                                | "createMany"
+                                | "update"
+                                | "updateMany"
+                                | "upsert"
+                                | "delete"
+                                | "deleteMany"
+                                | "count"
+                                | "aggregate"
+                                | "groupBy"
+                                | "returning"
+                        )
+                    });
+                db_read
+                    || f.kind() == "identifier"
+                        && !matches!(
+                            text(f, src),
+                            "String"
                             | "decodeURIComponent"
                             | "decodeURI"
                             | "unescape"
                             | "useSearchParams"
                             | "useParams"
-                    )
+                            // Drizzle's operators build a condition out of their arguments.
+                            | "eq"
+                            | "ne"
+                            | "and"
+                            | "or"
+                            | "inArray"
+                            | "like"
+                            | "ilike"
+                        )
             })
         }
         _ => false,
@@ -326,8 +374,87 @@ fn is_local_variable(n: Node, lang: Lang) -> bool {
                             .is_some_and(|m| m.id() == n.id())
                 })
         }
-        _ => n.kind() == "identifier",
+        // `{ id }` in an object literal reads the variable `id`.
+        _ => matches!(n.kind(), "identifier" | "shorthand_property_identifier"),
     }
+}
+
+/// Is the JS variable `var` a parameter that carries request input? Next.js passes route
+/// `params` and `searchParams` to handlers and pages; every argument of a server action comes
+/// from the client; tRPC and next-safe-action hand procedures `{ input }` / `{ parsedInput }`.
+fn js_parameter_is_request_input(var: Node, src: &str) -> bool {
+    let name = text(var, src);
+    let mut cur = var.parent();
+    while let Some(f) = cur {
+        cur = f.parent();
+        if !matches!(
+            f.kind(),
+            "function_declaration" | "function_expression" | "arrow_function" | "method_definition"
+        ) {
+            continue;
+        }
+        let params: Vec<Node> = match f.child_by_field_name("parameters") {
+            Some(p) => {
+                let mut c = p.walk();
+                p.named_children(&mut c).collect()
+            }
+            // `x => …`
+            None => f.child_by_field_name("parameter").into_iter().collect(),
+        };
+        for p in &params {
+            let pattern = p.child_by_field_name("pattern").unwrap_or(*p);
+            if !(text(pattern, src) == name || pattern_binds(pattern, name, src)) {
+                continue;
+            }
+            let destructured = matches!(pattern.kind(), "object_pattern");
+            let key_of_binding = pattern_key_of(pattern, name, src);
+            let route_input = |k: &str| matches!(k, "params" | "searchParams");
+            return route_input(name)
+                || key_of_binding.as_deref().is_some_and(route_input)
+                || (destructured
+                    && (matches!(name, "input" | "parsedInput")
+                        || key_of_binding
+                            .as_deref()
+                            .is_some_and(|k| matches!(k, "input" | "parsedInput"))))
+                || is_server_action(f, src);
+        }
+    }
+    false
+}
+
+/// In `{ params: { id } }`, the outermost key under which `name` is bound (`params`).
+fn pattern_key_of(pattern: Node, name: &str, src: &str) -> Option<String> {
+    let mut c = pattern.walk();
+    for child in pattern.named_children(&mut c) {
+        if child.kind() == "pair_pattern" {
+            let value = child.child_by_field_name("value")?;
+            if pattern_binds(value, name, src) || text(value, src) == name {
+                return child
+                    .child_by_field_name("key")
+                    .map(|k| text(k, src).to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Is this function a server action: exported (or declared) at the top of a `"use server"`
+/// module, or starting with its own `"use server"` directive?
+fn is_server_action(f: Node, src: &str) -> bool {
+    if crate::model::nextjs::module::has_use_server_directive(f, src) {
+        return true;
+    }
+    let mut cur = f.parent();
+    while let Some(n) = cur {
+        match n.kind() {
+            "export_statement" | "variable_declarator" | "lexical_declaration" => cur = n.parent(),
+            "program" => {
+                return crate::model::nextjs::module::starts_with_directive(n, src, "use server")
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The value most recently assigned to the variable `var` before it is read, within the same
@@ -1382,6 +1509,35 @@ mod tests {
         // A later assignment does not flow backwards.
         let php = "<?php function f($request) { DB::select(\"a $sort\"); $sort = $request->input('sort'); }";
         assert!(!request_input(Lang::Php, php, "\"a $sort\""));
+    }
+
+    #[test]
+    fn request_input_from_next_parameters() {
+        let t = Lang::TypeScript;
+        // Route params, awaited (Next.js 15) or not, and destructured deeper.
+        let ts = "export async function GET(req, { params }) { const { id } = await params; find({ where: { id } }); }";
+        assert!(request_input(t, ts, "{ where: { id } }"));
+        let ts = "export default function Page({ params: { slug } }) { find({ where: { slug } }); }";
+        assert!(request_input(t, ts, "{ where: { slug } }"));
+        // Every argument of a server action; not of an ordinary function.
+        let ts = "'use server';\nexport async function archive(projectId: string) { find({ where: { id: projectId } }); }";
+        assert!(request_input(t, ts, "{ id: projectId }"));
+        let ts = "export async function archive(projectId: string) { find({ where: { id: projectId } }); }";
+        assert!(!request_input(t, ts, "{ id: projectId }"));
+        let ts = "async function save(id) { 'use server'; find({ where: { id } }); }";
+        assert!(request_input(t, ts, "{ where: { id } }"));
+        // tRPC / next-safe-action inputs.
+        let ts = "p.mutation(async ({ input, ctx }) => find({ where: { id: input.id } }))";
+        assert!(request_input(t, ts, "{ id: input.id }"));
+        let ts = "a.action(async ({ parsedInput: { id } }) => find({ where: { id } }))";
+        assert!(request_input(t, ts, "{ where: { id } }"));
+        let ts = "function slug(input) { find({ where: { id: input } }); }";
+        assert!(!request_input(t, ts, "{ id: input }"));
+        // A record read back from the database is not input any more; Drizzle operators are.
+        let ts = "async function GET(req, { params }) { const doc = await db.doc.findFirst({ where: { id: params.id, userId } }); update({ where: { id: doc.id } }); }";
+        assert!(!request_input(t, ts, "{ id: doc.id }"));
+        let ts = "async function GET(req, { params }) { db.select().from(t).where(eq(t.id, params.id)); }";
+        assert!(request_input(t, ts, "eq(t.id, params.id)"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! handler, a server action) that may be **authenticated** and **authorized** — and each
 //! framework fills it in its own module.
 
+pub mod nextjs;
 pub mod rails;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,12 @@ pub struct EntryPoint {
     pub name: String,
     /// Something that runs before it requires a signed-in user.
     pub authenticated: bool,
+    /// Authentication is only inferred from code outside it that filters requests by path
+    /// (Next.js `middleware.ts` / `proxy.ts` whose matcher covers it). Such filters are easy to
+    /// get wrong (public path lists, host dispatch, CVE-2025-29927), so rules that need a
+    /// signed-in user for sure ask for `authenticated`, and rules about missing authentication
+    /// accept either.
+    pub authenticated_upstream: bool,
     /// It shows authorization evidence (a policy call, an ownership comparison, a 403).
     pub authorized: bool,
 }
@@ -33,6 +40,7 @@ pub struct EntryPoint {
 #[derive(Debug)]
 pub enum AppFacts {
     Rails(rails::RailsApp),
+    NextJs(nextjs::NextApp),
 }
 
 /// Project-wide facts, per app.
@@ -61,7 +69,8 @@ impl ProjectModel {
                     let refs: Vec<&PathBuf> = files.iter().collect();
                     AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
-                Framework::NextJs | Framework::Laravel => continue,
+                Framework::NextJs => AppFacts::NextJs(nextjs::NextApp::build(&root, budget)),
+                Framework::Laravel => continue,
             };
             model.apps.insert((root, app.framework), facts);
         }
@@ -91,6 +100,11 @@ impl ProjectModel {
             model
                 .apps
                 .insert((root, Framework::Rails), AppFacts::Rails(app));
+        } else if framework == Some(Framework::NextJs) && lang.is_js_family() {
+            let app = nextjs::NextApp::for_snippet(&root, &file, src);
+            model
+                .apps
+                .insert((root, Framework::NextJs), AppFacts::NextJs(app));
         }
         (model, file)
     }
@@ -110,6 +124,7 @@ impl ProjectModel {
     pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
         match self.app_for(file, Lang::Ruby)? {
             AppFacts::Rails(app) => Some(app),
+            _ => None,
         }
     }
 
@@ -123,6 +138,7 @@ impl ProjectModel {
     ) -> Vec<EntryPoint> {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
+            Some(AppFacts::NextJs(app)) => app.entry_points_at(file, node, src),
             None => Vec::new(),
         }
     }
@@ -131,6 +147,7 @@ impl ProjectModel {
     pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
+            Some(AppFacts::NextJs(app)) => app.authenticates_elsewhere(file, node, src),
             None => false,
         }
     }
@@ -139,6 +156,7 @@ impl ProjectModel {
     pub fn is_public_model(&self, file: &Path, lang: Lang, model: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_public_model(model),
+            Some(AppFacts::NextJs(app)) => app.is_public_model(model),
             None => false,
         }
     }
@@ -147,7 +165,7 @@ impl ProjectModel {
     pub fn is_protected_mount(&self, file: &Path, lang: Lang, name: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
-            None => false,
+            _ => false,
         }
     }
 }

@@ -1,0 +1,155 @@
+//! The text patterns that count as authentication and authorization evidence in Next.js code,
+//! and the names of helpers that, when they cannot be read (a package, an unresolved import),
+//! are trusted by name.
+//!
+//! Authentication: Auth.js / NextAuth (`auth()`, `getServerSession`), Clerk (`auth()`,
+//! `currentUser`, `auth.protect()`), Supabase (`auth.getUser`, `getClaims`), better-auth
+//! (`auth.api.getSession`), Lucia (`validateRequest`), iron-session (`getIronSession`), Kinde,
+//! next-auth JWT (`getToken`), common project helpers (`requireUser`, `getCurrentUser`,
+//! `verifySession`, …), and shared-secret checks of machine callers (`CRON_SECRET`, an
+//! `authorization` header compared with a secret, a webhook signature check).
+//!
+//! Authorization: a permission call (`authorize`, `can`, `checkPermission`, `requireRole`,
+//! `assertCanAccess…`), a 403 answer, an ownership comparison (`doc.userId !== session.user.id`,
+//! `link.projectId === workspace.id`), or a query scoped by the signed-in user (a membership
+//! lookup: `userId: session.user.id`, `members: { some: … }`).
+
+use regex::Regex;
+
+use super::module::lazy;
+
+/// Authentication evidence in a function's text.
+pub fn authn_text() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        concat!(
+            r"\b(?:auth|getServerSession|getServerAuthSession|unstable_getServerSession|currentUser|",
+            r"getCurrentUser|getAuth|validateRequest|getIronSession|getKindeServerSession|getToken|",
+            r"getSession|getUserSession|getServerUser|verifySession|getAuthSession|getAuthUser|",
+            r"getAuthenticatedUser|getLoggedInUser|getSessionUser|requireAuth\w*|requireUser|",
+            r"requireSession|requireSignedIn|requireLogin|requireCurrentUser|ensureAuth\w*|",
+            r"ensureUser|ensureSignedIn|withAuth\w*|authenticate\w*|checkAuth\w*|isAuthenticated|",
+            r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*\(",
+            r"|\bgetUser\(\s*\)",
+            r"|\bauth\s*\(\s*\)\s*\.\s*protect\b|\bauth\.(?:protect|getUser|getSession|getClaims|api\.getSession)\b",
+            r"|\bCRON_SECRET\b|\bverifySignature\b|\bconstructEvent(?:Async)?\b|\btimingSafeEqual\b",
+            r#"|headers\.get\(\s*["'](?:authorization|x-api-key)["']"#,
+        ),
+    )
+}
+
+/// Authorization evidence in a function's text.
+pub fn authz_text() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        concat!(
+            // A permission call.
+            r"\b(?:authorize\w*|can|cannot|checkPermission\w*|hasPermission\w*|hasRole|hasAccess\w*|",
+            r"requireRole\w*|requirePermission\w*|requireAdmin\w*|requireOwner\w*|requireMember\w*|",
+            r"requireAccess\w*|requireTeam\w*|requireOrg\w*|requireWorkspace\w*|isAdmin|isOwner|isMember|",
+            r"(?:assert|ensure|verify|check|validate|throwIf|throwUnless)\w*(?:Access|Permission|Owner|Ownership|Member|Membership|Role|Admin)\w*)\s*\(",
+            // A 403 answer.
+            r#"|\bstatus\s*:\s*403\b|\.status\(\s*403\b|\bforbidden\s*\(|\bcode\s*:\s*["']forbidden["']|\bFORBIDDEN\b"#,
+            // An ownership comparison, either way round.
+            r"|\.(?:userId|ownerId|authorId|creatorId|createdById|createdBy|orgId|organizationId|teamId|workspaceId|tenantId|accountId|projectId|user_id|owner_id|org_id|team_id|workspace_id|tenant_id|account_id)\s*[!=]==?",
+            r"|[!=]==?\s*[\w?.]*\.(?:userId|ownerId|authorId|creatorId|createdById|orgId|organizationId|teamId|workspaceId|tenantId|accountId|user_id|owner_id)\b",
+            r"|\b(?:session|user|currentUser|me|viewer|workspace|org|organization|team|tenant|account)\??\.(?:user\??\.)?id\s*[!=]==?",
+            // A query scoped by the signed-in user (a membership lookup).
+            r"|\b(?:userId|ownerId|memberId|user_id|owner_id)\s*:\s*[^,}\n]*\b(?:session|user|currentUser|me|viewer|auth|ctx)\b",
+            r"|\b(?:members|memberships|users|collaborators|teamMembers|userRoles)\s*:\s*\{\s*some\b",
+        ),
+    )
+}
+
+/// An unreadable helper trusted by its name to authenticate (`requireUser`, `withSession`).
+pub fn authn_name() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(?:\w+\.)?(?:auth|getServerSession|currentUser|getCurrentUser|validateRequest|getSession|getUserSession|verifySession|require(?:Auth|User|Session|SignedIn|Login|CurrentUser)\w*|ensure(?:Auth|User|SignedIn)\w*|with(?:Auth|Session|User|Workspace|Team|Org|Organization|Admin|Protected|Account|Tenant|Project)\w*|authenticated?\w*|protected\w*)$",
+    )
+}
+
+/// An unreadable helper trusted by its name to authorize.
+pub fn authz_name() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(?:\w+\.)?(?:authorize\w*|can|checkPermission\w*|hasPermission\w*|require(?:Role|Permission|Admin|Owner|Member|Access|Team|Org|Workspace)\w*|with(?:Workspace|Team|Org|Organization|Admin|Project|Permission|Role)\w*|(?:assert|ensure|verify|check|throwIf|throwUnless)\w*(?:Access|Permission|Owner|Member|Role|Admin)\w*)$",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_evidence() {
+        for yes in [
+            "const session = await auth();",
+            "const s = await getServerSession(authOptions)",
+            "const { userId } = auth(); await auth().protect()",
+            "const { data } = await supabase.auth.getUser()",
+            "await auth.api.getSession({ headers: await headers() })",
+            "const user = await getUser()",
+            "if (req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`)",
+            "const user = await requireUser();",
+        ] {
+            assert!(authn_text().is_match(yes), "{yes}");
+        }
+        for no in [
+            "const user = await getUser(id)",
+            "const author = await db.user.findUnique({ where: { id } })",
+            "// authenticate later",
+            "const oauth = 1",
+        ] {
+            assert!(!authn_text().is_match(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn authorization_evidence() {
+        for yes in [
+            "if (doc.userId !== session.user.id) return new Response(null, { status: 403 })",
+            "if (link.projectId !== workspace.id) throw new Error()",
+            "await authorize(user, 'edit', doc)",
+            "return NextResponse.json({ error: 'Forbidden' }, { status: 403 })",
+            "await db.member.findFirst({ where: { userId: session.user.id, orgId } })",
+            "where: { id, members: { some: { userId } } }",
+            "await assertCanAccessDocument(user, id)",
+            "if (session.user.id !== params.userId) notFound()",
+        ] {
+            assert!(authz_text().is_match(yes), "{yes}");
+        }
+        for no in [
+            "if (!doc) return NextResponse.json({ error: 'Not found' }, { status: 404 })",
+            "const doc = await db.document.findUnique({ where: { id } })",
+            "return { status: 401 }",
+            "const canvas = 1; scanner()",
+        ] {
+            assert!(!authz_text().is_match(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        for yes in [
+            "requireUser",
+            "withWorkspace",
+            "auth",
+            "getCurrentUser",
+            "lib.requireAuth",
+        ] {
+            assert!(authn_name().is_match(yes), "{yes}");
+        }
+        for no in ["getDocument", "withCors", "handler", "authorName"] {
+            assert!(!authn_name().is_match(no), "{no}");
+        }
+        assert!(authz_name().is_match("assertCanAccess"));
+        assert!(authz_name().is_match("checkPermissions"));
+        assert!(authz_name().is_match("throwIfNoPermission"));
+        assert!(!authz_name().is_match("checkout"));
+    }
+}

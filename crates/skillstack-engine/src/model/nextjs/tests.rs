@@ -1,0 +1,209 @@
+use super::*;
+
+/// Writes a small app to a temp dir: (relative path, source) pairs.
+fn app(files: &[(&str, &str)]) -> (tempfile::TempDir, NextApp) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (rel, src) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, src).expect("write");
+    }
+    let root = crate::paths::absolute(dir.path()).expect("abs");
+    let app = NextApp::build(&root, Duration::from_secs(5));
+    (dir, app)
+}
+
+/// The entry points running the first occurrence of `needle` in `rel`.
+fn eps(app: &NextApp, rel: &str, needle: &str) -> Vec<(String, bool, bool)> {
+    let file = app.root.join(rel);
+    let src = std::fs::read_to_string(&file).expect("read");
+    let lang = Lang::from_path(&file).expect("lang");
+    let tree = crate::analyze::parse(lang, &src, Duration::from_secs(5)).expect("parse");
+    let at = src.find(needle).expect("needle");
+    let node = tree
+        .root_node()
+        .descendant_for_byte_range(at, at + needle.len())
+        .expect("node");
+    app.entry_points_at(&file, node, &src)
+        .into_iter()
+        .map(|e| (e.name, e.authenticated, e.authorized))
+        .collect()
+}
+
+/// Is the code at `needle` run by an entry point that only middleware authenticates?
+fn upstream(app: &NextApp, rel: &str, needle: &str) -> bool {
+    let file = app.root.join(rel);
+    let src = std::fs::read_to_string(&file).expect("read");
+    let lang = Lang::from_path(&file).expect("lang");
+    let tree = crate::analyze::parse(lang, &src, Duration::from_secs(5)).expect("parse");
+    let at = src.find(needle).expect("needle");
+    let node = tree
+        .root_node()
+        .descendant_for_byte_range(at, at + needle.len())
+        .expect("node");
+    app.entry_points_at(&file, node, &src)
+        .iter()
+        .any(|e| e.authenticated_upstream)
+}
+
+const TSCONFIG: &str = r#"{
+  // comments are allowed
+  "compilerOptions": { "paths": { "@/*": ["./*"] }, },
+}"#;
+
+const AUTH: &str = r#"
+import { auth } from "./next-auth";
+import { redirect } from "next/navigation";
+export async function requireUser() {
+  const session = await auth();
+  if (!session) redirect("/login");
+  return session.user;
+}
+export async function loadDoc(id: string) {
+  return db.document.findUnique({ where: { id } });
+}
+"#;
+
+const WORKSPACE: &str = r#"
+import { getSession } from "./session";
+export const withWorkspace = (handler) => async (req, ctx) => {
+  const session = await getSession();
+  const workspace = await prisma.project.findFirst({ where: { id: ctx.params.slug, users: { some: { userId: session.user.id } } } });
+  return handler({ req, params: ctx.params, workspace });
+};
+"#;
+
+#[test]
+fn route_handlers_and_their_guards() {
+    let (_d, app) = app(&[
+        ("tsconfig.json", TSCONFIG),
+        ("lib/auth.ts", AUTH),
+        ("lib/workspace.ts", WORKSPACE),
+        (
+            "app/api/docs/[id]/route.ts",
+            r#"
+import { requireUser as needUser } from "@/lib/auth";
+import { withWorkspace } from "../../../../lib/workspace";
+export async function GET(req, { params }) {
+  await needUser();
+  const doc = await load(params.id);
+  return Response.json(doc);
+}
+async function load(id) { return db.document.findUnique({ where: { id } }); }
+export async function POST(req) { const body = await req.json(); return db.document.create({ data: body }); }
+export const DELETE = withWorkspace(async ({ params }) => db.document.delete({ where: { id: params.id } }));
+const handler = async (req) => { if (doc.userId !== session.user.id) return new Response(null, { status: 403 }); };
+export { handler as PUT };
+"#,
+        ),
+    ]);
+    let rel = "app/api/docs/[id]/route.ts";
+    assert_eq!(
+        eps(&app, rel, "Response.json(doc)"),
+        vec![("GET /api/docs/[id]".into(), true, false)]
+    );
+    // A same-file helper runs in the handler that calls it.
+    assert_eq!(
+        eps(&app, rel, "db.document.findUnique"),
+        vec![("GET /api/docs/[id]".into(), true, false)]
+    );
+    assert_eq!(
+        eps(&app, rel, "db.document.create"),
+        vec![("POST /api/docs/[id]".into(), false, false)]
+    );
+    // The wrapper's own module shows both a session lookup and a membership query.
+    assert_eq!(
+        eps(&app, rel, "db.document.delete"),
+        vec![("DELETE /api/docs/[id]".into(), true, true)]
+    );
+    assert_eq!(
+        eps(&app, rel, "status: 403"),
+        vec![("PUT /api/docs/[id]".into(), false, true)]
+    );
+}
+
+#[test]
+fn server_actions_pages_api_and_middleware() {
+    let (_d, app) = app(&[
+        ("tsconfig.json", TSCONFIG),
+        ("lib/auth.ts", AUTH),
+        (
+            "middleware.ts",
+            "import { auth } from './lib/next-auth';\nexport default auth((req) => { if (!req.auth) return Response.redirect('/login') });\nexport const config = { matcher: ['/dashboard/:path*'] };\n",
+        ),
+        (
+            "src/app/(app)/projects/actions.ts",
+            r#""use server";
+import { requireUser } from "@/lib/auth";
+export async function rename(id: string, name: string) {
+  await requireUser();
+  return db.project.update({ where: { id }, data: { name } });
+}
+export async function remove(id: string) {
+  return db.project.delete({ where: { id } });
+}
+"#,
+        ),
+        (
+            "app/dashboard/[id]/page.tsx",
+            "export default async function Page({ params }) { const d = await db.document.findUnique({ where: { id: params.id } }); return d.title; }\n",
+        ),
+        (
+            "app/share/[id]/page.tsx",
+            "export default async function Page({ params }) {\n  async function save() { 'use server'; await db.note.create({}); }\n  return db.document.findUnique({ where: { id: params.id } });\n}\n",
+        ),
+        (
+            "pages/api/hello.ts",
+            "export default function handler(req, res) { res.json(db.user.findMany()); }\n",
+        ),
+        ("lib/util.ts", "export function slug(x) { return x.toLowerCase(); }\n"),
+    ]);
+    assert_eq!(
+        eps(
+            &app,
+            "src/app/(app)/projects/actions.ts",
+            "db.project.update"
+        ),
+        vec![("server action rename".into(), true, false)]
+    );
+    assert_eq!(
+        eps(
+            &app,
+            "src/app/(app)/projects/actions.ts",
+            "db.project.delete"
+        ),
+        vec![("server action remove".into(), false, false)]
+    );
+    // Covered by the middleware's matcher: authenticated upstream only.
+    assert_eq!(
+        eps(&app, "app/dashboard/[id]/page.tsx", "db.document"),
+        vec![("page /dashboard/[id]".into(), false, false)]
+    );
+    assert!(upstream(&app, "app/dashboard/[id]/page.tsx", "db.document"));
+    assert!(!upstream(&app, "app/share/[id]/page.tsx", "db.document"));
+    assert_eq!(
+        eps(&app, "app/share/[id]/page.tsx", "db.document"),
+        vec![("page /share/[id]".into(), false, false)]
+    );
+    assert_eq!(
+        eps(&app, "app/share/[id]/page.tsx", "db.note.create"),
+        vec![("server action save".into(), false, false)]
+    );
+    assert_eq!(
+        eps(&app, "pages/api/hello.ts", "db.user"),
+        vec![("API route /api/hello".into(), false, false)]
+    );
+    assert!(eps(&app, "lib/util.ts", "toLowerCase").is_empty());
+}
+
+#[test]
+fn prisma_models_with_and_without_owners() {
+    let (_d, app) = app(&[(
+        "prisma/schema.prisma",
+        "model Document {\n id String @id\n userId String\n}\nmodel Plan {\n id String @id\n name String\n}\nmodel TeamMember {\n teamId String\n}\n",
+    )]);
+    assert!(!app.is_public_model("document"));
+    assert!(app.is_public_model("plan"));
+    assert!(!app.is_public_model("teamMember"));
+    assert!(!app.is_public_model("unknown"));
+}
