@@ -31,8 +31,9 @@
 //!   (Values that reach the node through local variables are the data-flow layer's job.)
 //! - `in-authenticated-entry-point`: some entry point running the node requires a signed-in user
 //!   (see `model::rails` for the evidence each framework accepts).
-//! - `in-upstream-authenticated-entry-point`: some entry point running the node is only known to
-//!   require a signed-in user from a path filter outside it (Next.js middleware / proxy matcher).
+//! - `in-otherwise-authenticated-entry-point`: some entry point running the node authenticates its
+//!   caller in another way than a user session: a machine's shared secret or signature, or a
+//!   path filter outside it (Next.js middleware / proxy matcher).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
 //! - `in-controller-that-authenticates`: another public action of the same controller requires a
@@ -149,7 +150,7 @@ pub enum BoolPredicate {
     ContainsRequestInput,
     InAuthenticatedEntryPoint,
     InAuthorizedEntryPoint,
-    InUpstreamAuthenticatedEntryPoint,
+    InOtherwiseAuthenticatedEntryPoint,
     PublicModel,
     ProtectedRackApp,
     InControllerThatAuthenticates,
@@ -160,7 +161,7 @@ impl BoolPredicate {
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
-        "in-upstream-authenticated-entry-point",
+        "in-otherwise-authenticated-entry-point",
         "in-authorized-entry-point",
         "in-controller-that-authenticates",
         "public-model",
@@ -173,8 +174,8 @@ impl BoolPredicate {
             "contains-request-input" => Some(BoolPredicate::ContainsRequestInput),
             "in-authenticated-entry-point" => Some(BoolPredicate::InAuthenticatedEntryPoint),
             "in-authorized-entry-point" => Some(BoolPredicate::InAuthorizedEntryPoint),
-            "in-upstream-authenticated-entry-point" => {
-                Some(BoolPredicate::InUpstreamAuthenticatedEntryPoint)
+            "in-otherwise-authenticated-entry-point" => {
+                Some(BoolPredicate::InOtherwiseAuthenticatedEntryPoint)
             }
             "public-model" => Some(BoolPredicate::PublicModel),
             "protected-rack-app" => Some(BoolPredicate::ProtectedRackApp),
@@ -191,10 +192,10 @@ impl BoolPredicate {
             BoolPredicate::InAuthenticatedEntryPoint => {
                 ctx.entry_points(node).iter().any(|e| e.authenticated)
             }
-            BoolPredicate::InUpstreamAuthenticatedEntryPoint => ctx
+            BoolPredicate::InOtherwiseAuthenticatedEntryPoint => ctx
                 .entry_points(node)
                 .iter()
-                .any(|e| e.authenticated_upstream),
+                .any(|e| e.authenticated_otherwise),
             BoolPredicate::InAuthorizedEntryPoint => {
                 let eps = ctx.entry_points(node);
                 !eps.is_empty() && eps.iter().filter(|e| e.authenticated).all(|e| e.authorized)
@@ -1517,7 +1518,8 @@ mod tests {
         // Route params, awaited (Next.js 15) or not, and destructured deeper.
         let ts = "export async function GET(req, { params }) { const { id } = await params; find({ where: { id } }); }";
         assert!(request_input(t, ts, "{ where: { id } }"));
-        let ts = "export default function Page({ params: { slug } }) { find({ where: { slug } }); }";
+        let ts =
+            "export default function Page({ params: { slug } }) { find({ where: { slug } }); }";
         assert!(request_input(t, ts, "{ where: { slug } }"));
         // Every argument of a server action; not of an ordinary function.
         let ts = "'use server';\nexport async function archive(projectId: string) { find({ where: { id: projectId } }); }";

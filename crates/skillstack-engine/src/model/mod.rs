@@ -26,12 +26,11 @@ pub struct EntryPoint {
     pub name: String,
     /// Something that runs before it requires a signed-in user.
     pub authenticated: bool,
-    /// Authentication is only inferred from code outside it that filters requests by path
-    /// (Next.js `middleware.ts` / `proxy.ts` whose matcher covers it). Such filters are easy to
-    /// get wrong (public path lists, host dispatch, CVE-2025-29927), so rules that need a
-    /// signed-in user for sure ask for `authenticated`, and rules about missing authentication
-    /// accept either.
-    pub authenticated_upstream: bool,
+    /// The caller is authenticated some other way: a machine's shared secret or signature (cron
+    /// jobs, queues, webhooks), or a path filter outside the code (Next.js `middleware.ts` /
+    /// `proxy.ts` matchers — easy to get wrong, see CVE-2025-29927). Rules about missing
+    /// authentication accept it; rules that need a signed-in user do not.
+    pub authenticated_otherwise: bool,
     /// It shows authorization evidence (a policy call, an ownership comparison, a 403).
     pub authorized: bool,
 }

@@ -409,7 +409,7 @@ impl RailsApp {
         EntryPoint {
             name: format!("{}#{}", class.name, action),
             authenticated,
-            authenticated_upstream: false,
+            authenticated_otherwise: false,
             authorized,
         }
     }

@@ -6,8 +6,8 @@
 //! `currentUser`, `auth.protect()`), Supabase (`auth.getUser`, `getClaims`), better-auth
 //! (`auth.api.getSession`), Lucia (`validateRequest`), iron-session (`getIronSession`), Kinde,
 //! next-auth JWT (`getToken`), common project helpers (`requireUser`, `getCurrentUser`,
-//! `verifySession`, …), and shared-secret checks of machine callers (`CRON_SECRET`, an
-//! `authorization` header compared with a secret, a webhook signature check).
+//! `verifySession`, …). Machine callers prove themselves differently: a shared secret
+//! (`CRON_SECRET`, an `authorization` header), a signature (webhooks, queues), an API key.
 //!
 //! Authorization: a permission call (`authorize`, `can`, `checkPermission`, `requireRole`,
 //! `assertCanAccess…`), a 403 answer, an ownership comparison (`doc.userId !== session.user.id`,
@@ -33,8 +33,23 @@ pub fn authn_text() -> &'static Regex {
             r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*\(",
             r"|\bgetUser\(\s*\)",
             r"|\bauth\s*\(\s*\)\s*\.\s*protect\b|\bauth\.(?:protect|getUser|getSession|getClaims|api\.getSession)\b",
-            r"|\bCRON_SECRET\b|\bverifySignature\b|\bconstructEvent(?:Async)?\b|\btimingSafeEqual\b",
-            r#"|headers\.get\(\s*["'](?:authorization|x-api-key)["']"#,
+            r"|\b(?:verify|validate|check)\w*Session\w*\s*\(",
+        ),
+    )
+}
+
+/// Evidence that the caller is a machine proving itself with a shared secret or a signature
+/// (a cron job, a queue, a webhook, an API key) rather than a signed-in user.
+pub fn machine_text() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        concat!(
+            r"\bCRON_SECRET\b|\bverifySignature\b|\bconstructEvent(?:Async)?\b|\btimingSafeEqual\b",
+            r#"|headers\.get\(\s*["'](?i:authorization|x-api-key)["']"#,
+            r"|\b(?:verify|validate|check)\w*(?:Token|ApiKey|Key|Signature|Secret)\w*\s*\(",
+            // A record looked up by a secret the caller presents (an API key, an OTP, a token).
+            r"|\bwhere\s*:\s*\{[^}]{0,200}?\b\w*(?:token|Token|otp|Otp|OTP|secret|Secret|apiKey|ApiKey|keyHash|KeyHash|hashedKey|HashedKey)\w*\s*[:,}]",
         ),
     )
 }
@@ -49,7 +64,8 @@ pub fn authz_text() -> &'static Regex {
             r"\b(?:authorize\w*|can|cannot|checkPermission\w*|hasPermission\w*|hasRole|hasAccess\w*|",
             r"requireRole\w*|requirePermission\w*|requireAdmin\w*|requireOwner\w*|requireMember\w*|",
             r"requireAccess\w*|requireTeam\w*|requireOrg\w*|requireWorkspace\w*|isAdmin|isOwner|isMember|",
-            r"(?:assert|ensure|verify|check|validate|throwIf|throwUnless)\w*(?:Access|Permission|Owner|Ownership|Member|Membership|Role|Admin)\w*)\s*\(",
+            r"(?:assert|ensure|verify|check|validate|throwIf|throwUnless)\w*(?:Access|Permission|Owner|Owns|Ownership|Member|Membership|Role|Admin)\w*",
+            r"|\w*(?:Authori[sz]ed|Permission|Ownership|Membership|Owns)\w*)\s*\(",
             // A 403 answer.
             r#"|\bstatus\s*:\s*403\b|\.status\(\s*403\b|\bforbidden\s*\(|\bcode\s*:\s*["']forbidden["']|\bFORBIDDEN\b"#,
             // An ownership comparison, either way round.
@@ -59,6 +75,8 @@ pub fn authz_text() -> &'static Regex {
             // A query scoped by the signed-in user (a membership lookup).
             r"|\b(?:userId|ownerId|memberId|user_id|owner_id)\s*:\s*[^,}\n]*\b(?:session|user|currentUser|me|viewer|auth|ctx)\b",
             r"|\b(?:members|memberships|users|collaborators|teamMembers|userRoles)\s*:\s*\{\s*some\b",
+            // A Prisma compound key with the user in it: `userId_teamId: { userId, teamId }`.
+            r"|\buserId_\w+\s*:",
         ),
     )
 }
@@ -68,7 +86,16 @@ pub fn authn_name() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     lazy(
         &RE,
-        r"(?i)^(?:\w+\.)?(?:auth|getServerSession|currentUser|getCurrentUser|validateRequest|getSession|getUserSession|verifySession|require(?:Auth|User|Session|SignedIn|Login|CurrentUser)\w*|ensure(?:Auth|User|SignedIn)\w*|with(?:Auth|Session|User|Workspace|Team|Org|Organization|Admin|Protected|Account|Tenant|Project)\w*|authenticated?\w*|protected\w*)$",
+        r"(?i)^(?:\w+\.)?(?:auth|getServerSession|currentUser|getCurrentUser|validateRequest|getSession|getUserSession|verifySession|require(?:Auth|User|Session|SignedIn|Login|CurrentUser)\w*|ensure(?:Auth|User|SignedIn)\w*|with\w*(?:Auth|Session|User|Workspace|Team|Org|Organization|Admin|Protected|Account|Tenant|Project)\w*|authenticated?\w*|protected\w*)$",
+    )
+}
+
+/// An unreadable helper trusted by its name to authenticate a machine caller.
+pub fn machine_name() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(?:\w+\.)?(?:with|verify|validate|check|require)\w*(?:Token|ApiKey|Key|Secret|Signature|Cron|Qstash|Webhook)\w*$",
     )
 }
 
@@ -77,7 +104,7 @@ pub fn authz_name() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     lazy(
         &RE,
-        r"(?i)^(?:\w+\.)?(?:authorize\w*|can|checkPermission\w*|hasPermission\w*|require(?:Role|Permission|Admin|Owner|Member|Access|Team|Org|Workspace)\w*|with(?:Workspace|Team|Org|Organization|Admin|Project|Permission|Role)\w*|(?:assert|ensure|verify|check|throwIf|throwUnless)\w*(?:Access|Permission|Owner|Member|Role|Admin)\w*)$",
+        r"(?i)^(?:\w+\.)?(?:can|\w*(?:authori[sz]|permission|owns|owner|membership|member|role|access|admin|policy|guard|allowed)\w*|with(?:Workspace|Team|Org|Organization|Project)\w*)$",
     )
 }
 
@@ -94,7 +121,6 @@ mod tests {
             "const { data } = await supabase.auth.getUser()",
             "await auth.api.getSession({ headers: await headers() })",
             "const user = await getUser()",
-            "if (req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`)",
             "const user = await requireUser();",
         ] {
             assert!(authn_text().is_match(yes), "{yes}");
@@ -110,6 +136,19 @@ mod tests {
     }
 
     #[test]
+    fn machine_evidence() {
+        for yes in [
+            "if (req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`)",
+            "await verifyQstashSignature({ req, rawBody })",
+            "stripe.webhooks.constructEvent(body, sig, secret)",
+            "await prisma.verificationToken.findUnique({ where: { token: code } })",
+        ] {
+            assert!(machine_text().is_match(yes), "{yes}");
+            assert!(!authn_text().is_match(yes), "{yes}");
+        }
+    }
+
+    #[test]
     fn authorization_evidence() {
         for yes in [
             "if (doc.userId !== session.user.id) return new Response(null, { status: 403 })",
@@ -119,6 +158,8 @@ mod tests {
             "await db.member.findFirst({ where: { userId: session.user.id, orgId } })",
             "where: { id, members: { some: { userId } } }",
             "await assertCanAccessDocument(user, id)",
+            "await checkUserOwnsEmailAccount({ emailAccountId })",
+            "prisma.userTeam.findUnique({ where: { userId_teamId: { userId, teamId } } })",
             "if (session.user.id !== params.userId) notFound()",
         ] {
             assert!(authz_text().is_match(yes), "{yes}");
@@ -151,5 +192,9 @@ mod tests {
         assert!(authz_name().is_match("checkPermissions"));
         assert!(authz_name().is_match("throwIfNoPermission"));
         assert!(!authz_name().is_match("checkout"));
+        assert!(authz_name().is_match("getAuthorizedOrganizationAdminMembership"));
+        assert!(authz_name().is_match("checkUserOwnsEmailAccount"));
+        assert!(machine_name().is_match("withReferralsEmbedToken"));
+        assert!(machine_name().is_match("verifyVercelSignature"));
     }
 }

@@ -11,9 +11,10 @@
 //! project function it imports (followed up to two imports deep: `requireUser()` in
 //! `lib/auth.ts` calling `auth()`) shows authentication evidence (see [`evidence`]); when a
 //! helper cannot be read (a package), its name decides (`requireUser`, `withWorkspace`). It is
-//! **authenticated upstream** when only `middleware.ts` / `proxy.ts` (Next.js 16) authenticates
-//! and its `matcher` covers the route's path (for a server action: page paths in general). It
-//! is **authorized** when the same code as for authentication shows authorization evidence.
+//! **authenticated otherwise** when that code checks a machine caller's secret or signature
+//! (cron jobs, queues, webhooks, API keys), or when `middleware.ts` / `proxy.ts` (Next.js 16)
+//! authenticates and its `matcher` covers the route's path (for a server action: page paths in
+//! general). It is **authorized** when the same code shows authorization evidence.
 //!
 //! **Models**: Prisma models from `prisma/schema.prisma` (or `prisma/schema/*.prisma`); a model
 //! with no owner or tenant field (`userId`, `orgId`, `workspaceId`, …) is public data.
@@ -33,6 +34,32 @@ use tree_sitter::Node;
 use crate::lang::Lang;
 use crate::model::EntryPoint;
 use module::{lazy, Module};
+
+/// What guards a piece of code: a signed-in user, a machine caller's secret, an authorization
+/// check.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Evidence {
+    user: bool,
+    machine: bool,
+    authz: bool,
+}
+
+impl std::ops::BitOr for Evidence {
+    type Output = Evidence;
+    fn bitor(self, o: Evidence) -> Evidence {
+        Evidence {
+            user: self.user || o.user,
+            machine: self.machine || o.machine,
+            authz: self.authz || o.authz,
+        }
+    }
+}
+
+impl Evidence {
+    fn complete(self) -> bool {
+        self.user && self.machine && self.authz
+    }
+}
 
 /// HTTP methods a route handler may export.
 const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -126,7 +153,9 @@ impl NextApp {
             .iter()
             .find_map(|e| m.exports.get(*e).cloned())?;
         let mut seen = HashSet::new();
-        let (authn, _) = self.fn_evidence(&file, &m, &local, IMPORT_DEPTH, &mut seen);
+        let authn = self
+            .fn_evidence(&file, &m, &local, IMPORT_DEPTH, &mut seen)
+            .user;
         let matchers = m
             .matchers
             .iter()
@@ -226,24 +255,26 @@ impl NextApp {
         local: &str,
         depth: usize,
         seen: &mut HashSet<(PathBuf, String)>,
-    ) -> (bool, bool) {
+    ) -> Evidence {
         if !seen.insert((file.to_path_buf(), local.to_string())) || seen.len() > 256 {
-            return (false, false);
+            return Evidence::default();
         }
         let Some(f) = m.functions.get(local) else {
             // Re-exported or imported under this name.
             return self.imported_evidence(file, m, local, depth, seen);
         };
-        let (mut authn, mut authz) = (f.authn, f.authz);
+        let mut ev = Evidence {
+            user: f.authn,
+            machine: f.machine,
+            authz: f.authz,
+        };
         for call in &f.calls {
-            if authn && authz {
+            if ev.complete() {
                 break;
             }
-            let (a, z) = self.call_evidence(file, m, call, depth, seen);
-            authn |= a;
-            authz |= z;
+            ev = ev | self.call_evidence(file, m, call, depth, seen);
         }
-        (authn, authz)
+        ev
     }
 
     fn call_evidence(
@@ -253,7 +284,7 @@ impl NextApp {
         call: &str,
         depth: usize,
         seen: &mut HashSet<(PathBuf, String)>,
-    ) -> (bool, bool) {
+    ) -> Evidence {
         if m.functions.contains_key(call) {
             return self.fn_evidence(file, m, call, depth, seen);
         }
@@ -273,16 +304,14 @@ impl NextApp {
                 return self.fn_evidence(file, m, ns, depth, seen);
             }
             if m.imports.contains_key(ns) {
-                let (a, z) = self.imported_evidence(file, m, ns, depth, seen);
-                let (na, nz) = by_name(call);
-                return (a || na, z || nz);
+                return self.imported_evidence(file, m, ns, depth, seen) | by_name(call);
             }
             return by_name(call);
         }
         if m.imports.contains_key(call) {
             return self.imported_evidence(file, m, call, depth, seen);
         }
-        (false, false)
+        Evidence::default()
     }
 
     /// Evidence of a name `m` imports (or re-exports), read from the module it comes from.
@@ -293,20 +322,25 @@ impl NextApp {
         local: &str,
         depth: usize,
         seen: &mut HashSet<(PathBuf, String)>,
-    ) -> (bool, bool) {
+    ) -> Evidence {
         let import = m.imports.get(local).or_else(|| m.reexports.get(local));
         let Some(import) = import else {
-            return (false, false);
+            return Evidence::default();
         };
         if depth == 0 {
             return by_name(local);
         }
+        // A helper's name counts even when its code can be read: `requireUser` may check the
+        // session in a way no pattern here recognises.
+        let named = by_name(local);
         match self
             .resolve(file, &import.source)
             .and_then(|t| Some((self.module(&t)?, t)))
         {
-            Some((tm, target)) => self.export_evidence(&target, &tm, &import.name, depth - 1, seen),
-            None => by_name(local),
+            Some((tm, target)) => {
+                self.export_evidence(&target, &tm, &import.name, depth - 1, seen) | named
+            }
+            None => named,
         }
     }
 
@@ -318,7 +352,7 @@ impl NextApp {
         name: &str,
         depth: usize,
         seen: &mut HashSet<(PathBuf, String)>,
-    ) -> (bool, bool) {
+    ) -> Evidence {
         if let Some(local) = m.exports.get(name) {
             return self.fn_evidence(file, m, local, depth, seen);
         }
@@ -364,20 +398,19 @@ impl NextApp {
             let name = function_name(f, src).unwrap_or_else(|| "(inline)".into());
             let text = src.get(f.byte_range()).unwrap_or("");
             let mut seen = HashSet::new();
-            let (mut authn, mut authz) = (
-                evidence::authn_text().is_match(text),
-                evidence::authz_text().is_match(text),
-            );
+            let mut ev = Evidence {
+                user: evidence::authn_text().is_match(text),
+                machine: evidence::machine_text().is_match(text),
+                authz: evidence::authz_text().is_match(text),
+            };
             for call in module::called_identifiers(f, src) {
-                let (a, z) = self.call_evidence(&abs, &m, &call, IMPORT_DEPTH, &mut seen);
-                authn |= a;
-                authz |= z;
+                ev = ev | self.call_evidence(&abs, &m, &call, IMPORT_DEPTH, &mut seen);
             }
             out.push(EntryPoint {
                 name: format!("server action {name}"),
-                authenticated: authn,
-                authenticated_upstream: false,
-                authorized: authz,
+                authenticated: ev.user,
+                authenticated_otherwise: ev.machine,
+                authorized: ev.authz,
             });
             return out;
         }
@@ -406,8 +439,8 @@ impl NextApp {
                 continue;
             }
             let mut seen = HashSet::new();
-            let (authn, authz) = self.fn_evidence(&abs, &m, local, IMPORT_DEPTH, &mut seen);
-            let upstream = !authn
+            let ev = self.fn_evidence(&abs, &m, local, IMPORT_DEPTH, &mut seen);
+            let upstream = !ev.user
                 && match kind {
                     FileKind::RouteHandler | FileKind::Page | FileKind::PagesApi => self
                         .middleware
@@ -421,9 +454,9 @@ impl NextApp {
                 };
             out.push(EntryPoint {
                 name: label,
-                authenticated: authn,
-                authenticated_upstream: upstream,
-                authorized: authz,
+                authenticated: ev.user,
+                authenticated_otherwise: ev.machine || upstream,
+                authorized: ev.authz,
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -496,12 +529,13 @@ fn owner_field() -> &'static Regex {
     )
 }
 
-/// Trust an unreadable helper by its name.
-fn by_name(name: &str) -> (bool, bool) {
-    (
-        evidence::authn_name().is_match(name),
-        evidence::authz_name().is_match(name),
-    )
+/// Trust a helper by its name.
+fn by_name(name: &str) -> Evidence {
+    Evidence {
+        user: evidence::authn_name().is_match(name),
+        machine: evidence::machine_name().is_match(name),
+        authz: evidence::authz_name().is_match(name),
+    }
 }
 
 /// What kind of file this is, and the request path it serves (`/api/documents/[id]`).

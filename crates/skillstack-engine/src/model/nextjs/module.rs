@@ -18,6 +18,8 @@ use super::evidence;
 pub struct FnFacts {
     /// Its own text calls a known session lookup or guard.
     pub authn: bool,
+    /// Its own text checks a machine caller's secret or signature.
+    pub machine: bool,
     /// Its own text shows an authorization check (a permission call, a 403, an ownership
     /// comparison, a query scoped by the signed-in user).
     pub authz: bool,
@@ -305,7 +307,9 @@ impl Module {
                     self.matchers = matchers(value, src);
                 }
                 if is_function(value.kind()) || contains_function(value) {
-                    let facts = self.facts(value, src);
+                    let mut facts = self.facts(value, src);
+                    // The name belongs to the function too (rules report on it).
+                    facts.range = (d.start_byte(), d.end_byte());
                     self.functions.insert(name.clone(), facts);
                 }
             }
@@ -318,6 +322,7 @@ impl Module {
         let text = txt(node, src);
         FnFacts {
             authn: evidence::authn_text().is_match(text),
+            machine: evidence::machine_text().is_match(text),
             authz: evidence::authz_text().is_match(text),
             calls: called_identifiers(node, src),
             use_server: is_function(node.kind()) && has_use_server_directive(node, src),

@@ -43,7 +43,7 @@ fn upstream(app: &NextApp, rel: &str, needle: &str) -> bool {
         .expect("node");
     app.entry_points_at(&file, node, &src)
         .iter()
-        .any(|e| e.authenticated_upstream)
+        .any(|e| e.authenticated_otherwise)
 }
 
 const TSCONFIG: &str = r#"{
