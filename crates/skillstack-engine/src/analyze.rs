@@ -254,7 +254,7 @@ pub fn analyze_source(
             start: Position::of_byte(src, hit.byte_range.start),
             end: Position::of_byte(src, hit.byte_range.end),
             byte_range: hit.byte_range.clone(),
-            message: fill(&rule.message, &hit.vars),
+            message: fill(hit.message.as_deref().unwrap_or(&rule.message), &hit.vars),
             fix_prompt: prompt_for(rule, ctx.display, line, &hit.vars),
             fingerprint: fingerprint(&rule.id, ctx.rel, symbol.as_deref(), matched, occurrence),
             symbol,

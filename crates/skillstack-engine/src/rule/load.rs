@@ -51,6 +51,7 @@ struct MatchFile {
     #[serde(default)]
     exclude_paths: Vec<Spanned<String>>,
     confidence: Option<Spanned<String>>,
+    message: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     conditions: Vec<ConditionFile>,
     #[serde(default)]
@@ -166,25 +167,25 @@ pub fn parse_rule(name: &str, text: &str, origin: RuleOrigin) -> Result<Rule, Ru
 
     let mut matchers = Vec::new();
     let mut names: BTreeSet<String> = BTreeSet::new();
+    // Every placeholder in a message must be filled by the matchers using it, or messages would
+    // show `{x}`: the rule's message by every matcher without its own, a matcher's by itself.
     for m in &file.matchers {
         let spec = matcher_spec(name, text, m)?;
         let matcher =
             Matcher::compile(spec).map_err(|e| err(Some(e.span), e.message, &e.label, e.help))?;
-        names.extend(matcher.placeholder_names());
-        matchers.push(matcher);
-    }
-    // Every placeholder in the message must be filled by every matcher, or messages would show `{x}`.
-    for ph in placeholders(file.message.get_ref()) {
-        for m in &matchers {
-            if !m.placeholder_names().contains(&ph) {
+        let template = m.message.as_ref().unwrap_or(&file.message);
+        for ph in placeholders(template.get_ref()) {
+            if !matcher.placeholder_names().contains(&ph) {
                 return Err(err(
-                    Some(file.message.span()),
+                    Some(template.span()),
                     format!("the message uses `{{{ph}}}`, but a matcher has no capture or `bind` of that name"),
                     "unknown placeholder",
-                    Some(format!("placeholders a matcher provides: {}", m.placeholder_names().join(", "))),
+                    Some(format!("placeholders a matcher provides: {}", matcher.placeholder_names().join(", "))),
                 ));
             }
         }
+        names.extend(matcher.placeholder_names());
+        matchers.push(matcher);
     }
 
     let mut examples = Vec::new();
@@ -309,6 +310,7 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
         paths: m.paths.iter().map(spanned).collect(),
         exclude_paths: m.exclude_paths.iter().map(spanned).collect(),
         confidence,
+        message: m.message.as_ref().map(|s| s.get_ref().clone()),
         conditions: m.conditions.iter().map(ConditionFile::spec).collect(),
     })
 }
@@ -596,6 +598,22 @@ report = "call"
         let text = GOOD.replace("call to `{fn}`", "call to `{nothing}`");
         let e = parse(&text).unwrap_err();
         assert!(e.message.contains("{nothing}"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_matcher_may_have_its_own_message() {
+        // The matcher's message replaces the rule's, so only its own placeholders must exist.
+        let text = GOOD.replace("call to `{fn}`", "uses `{absent}`").replace(
+            "report = \"call\"",
+            "report = \"call\"\nmessage = \"own `{call}`\"",
+        );
+        let r = parse(&text).unwrap();
+        assert_eq!(r.matchers[0].message.as_deref(), Some("own `{call}`"));
+        let bad = GOOD.replace(
+            "report = \"call\"",
+            "report = \"call\"\nmessage = \"{nothing}\"",
+        );
+        assert!(parse(&bad).unwrap_err().message.contains("{nothing}"));
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct MatcherSpec {
     pub paths: Vec<(String, Range<usize>)>,
     pub exclude_paths: Vec<(String, Range<usize>)>,
     pub confidence: Option<Confidence>,
+    /// This matcher's own message template, replacing the rule's.
+    pub message: Option<String>,
     pub conditions: Vec<WhereSpec>,
     pub confidence_when: Vec<(WhereSpec, Confidence)>,
 }
@@ -112,6 +114,9 @@ pub struct Matcher {
     paths: Option<GlobSet>,
     exclude_paths: Option<GlobSet>,
     pub confidence: Option<Confidence>,
+    /// Replaces the rule's message for this matcher's findings (a rule that finds one problem
+    /// in several shapes, e.g. a framework setting and a hand-written handler).
+    pub message: Option<String>,
 }
 
 /// One match of a matcher in a file: where to report, and the values for the message.
@@ -123,6 +128,8 @@ pub struct Hit {
     /// `(name, value)` for every capture and every bound value.
     pub vars: Vec<(String, String)>,
     pub confidence: Option<Confidence>,
+    /// The matcher's own message template, when it has one.
+    pub message: Option<String>,
 }
 
 impl Matcher {
@@ -264,6 +271,7 @@ impl Matcher {
             paths: compile_globs(&spec.paths)?,
             exclude_paths: compile_globs(&spec.exclude_paths)?,
             confidence: spec.confidence,
+            message: spec.message,
         })
     }
 
@@ -343,6 +351,7 @@ impl Matcher {
                 end: end.end_position(),
                 vars,
                 confidence,
+                message: self.message.clone(),
             });
         }
     }
