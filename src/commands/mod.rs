@@ -7,4 +7,5 @@ pub mod config;
 pub mod explain;
 pub mod rules;
 pub mod skills;
+pub mod skills_install;
 pub mod test_rules;
