@@ -187,6 +187,8 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// One Markdown document for your AI agent: findings by skill, fix prompts and checks.
+    Prompt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
