@@ -36,6 +36,9 @@ pub enum Command {
     /// Accept today's findings so that audits report only new ones (for legacy repositories).
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Serve the Model Context Protocol on stdin/stdout, for AI agents: tools audit, explain,
+    /// list_skills, get_skill; a prompt per skill (skill-<category>-<slug>); resources skill://<id>.
+    Mcp,
 }
 
 #[derive(Subcommand, Debug)]
