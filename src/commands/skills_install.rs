@@ -138,10 +138,12 @@ pub fn install(args: SkillsInstallArgs) -> Result<u8, Errors> {
     let agents = if args.agent.is_empty() {
         let found = detect_agents(&args.dir);
         if found.is_empty() {
+            let looked_for: Vec<&str> = Agent::ALL.iter().map(|a| a.detection_marker()).collect();
             return Err(error(
                 format!(
-                    "no AI agent detected in {} (no .claude/, .cursor/, .github/ or AGENTS.md)",
-                    args.dir.display()
+                    "no AI agent detected in {} (none of {})",
+                    args.dir.display(),
+                    looked_for.join(", ")
                 ),
                 "say which to install for: --agent claude|copilot|cursor|agents-md|all",
             ));

@@ -254,7 +254,8 @@ impl ServerHandler for Server {
                 None,
             )
         })?;
-        let contents = ResourceContents::text(doc.text.clone(), request.uri.clone());
+        let contents = ResourceContents::text(doc.text.clone(), request.uri.clone())
+            .with_mime_type("text/markdown");
         Ok(ReadResourceResult::new(vec![contents]).into())
     }
 }

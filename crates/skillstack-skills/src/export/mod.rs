@@ -86,7 +86,7 @@ pub fn detect_agents(root: &Path) -> Vec<Agent> {
 pub struct ExportSet<'a> {
     /// Written skills, sorted by id.
     pub skills: Vec<&'a SkillDoc>,
-    /// Frameworks whose reference code and file globs are exported (non-empty).
+    /// Frameworks whose reference code and file globs are exported (empty: all).
     pub frameworks: Vec<Framework>,
     /// skillstack's version, written into each file's marker.
     pub tool_version: &'a str,
@@ -277,12 +277,21 @@ fn section_md(doc: &SkillDoc, title: &str) -> Option<String> {
 
 /// The frameworks of `set` that the skill has reference code for, in the skill's order.
 fn skill_frameworks(doc: &SkillDoc, set: &ExportSet) -> Vec<Framework> {
+    let selected = frameworks(set);
     Framework::ALL
         .into_iter()
-        .filter(|f| {
-            set.frameworks.contains(f) && doc.meta.frameworks.iter().any(|m| m == f.as_str())
-        })
+        .filter(|f| selected.contains(f) && doc.meta.frameworks.iter().any(|m| m == f.as_str()))
         .collect()
+}
+
+/// The frameworks to export for; all of them when the set names none (an empty glob list would
+/// make rules that apply to nothing).
+fn frameworks<'a>(set: &'a ExportSet) -> &'a [Framework] {
+    if set.frameworks.is_empty() {
+        &Framework::ALL
+    } else {
+        &set.frameworks
+    }
 }
 
 /// The default globs of a framework's application code, one pattern each (Cursor and Copilot both
@@ -324,7 +333,7 @@ pub fn framework_globs(f: Framework) -> &'static [&'static str] {
 
 /// The comma-separated globs of the frameworks in `set`.
 fn globs(set: &ExportSet) -> String {
-    set.frameworks
+    frameworks(set)
         .iter()
         .flat_map(|f| framework_globs(*f).iter().copied())
         .collect::<Vec<_>>()
@@ -396,6 +405,27 @@ mod tests {
         assert_eq!(yaml_str("a \"b\" \\ c\nd"), "\"a \\\"b\\\" \\\\ c d\"");
         let v: String = serde_yaml_ng::from_str(&yaml_str("1.0")).unwrap();
         assert_eq!(v, "1.0");
+    }
+
+    #[test]
+    fn no_framework_selected_means_all_of_them() {
+        let doc = SkillDoc::parse(
+            "auth/x.md",
+            "---\nid: auth/x\ntitle: X\ncategory: auth\nsummary: S. Use it when T.\nframeworks: [rails]\nversion: 1.0.0\n---\n\n# X\n\n## Overview\n\nO\n\n## Rails\n\nR\n",
+        )
+        .unwrap();
+        let set = ExportSet {
+            skills: vec![&doc],
+            frameworks: Vec::new(),
+            tool_version: "0",
+        };
+        let rule = &files_for(Agent::Cursor, &set)[0];
+        assert_eq!(rule.path, ".cursor/rules/skillstack/auth-x.mdc");
+        assert!(validate::cursor_rule(&rule.contents).is_empty());
+        for f in Framework::ALL {
+            assert!(rule.contents.contains(framework_globs(f)[0]), "{f}");
+        }
+        assert!(rule.contents.contains("## Rails\n\nR\n"));
     }
 
     #[test]
