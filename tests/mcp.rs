@@ -322,6 +322,7 @@ fn an_mcp_client_session_against_the_real_binary() {
         read["contents"][0]["text"],
         lib.doc("auth/magic-link").unwrap().text.as_str()
     );
+    assert_eq!(read["contents"][0]["mimeType"], "text/markdown");
     let v = c.request("resources/read", json!({"uri": "skill://nope"}));
     assert!(
         v["error"]["message"]
