@@ -36,6 +36,9 @@ pub enum Command {
     /// Accept today's findings so that audits report only new ones (for legacy repositories).
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Serve the Model Context Protocol on stdin/stdout, for AI agents: tools audit, explain,
+    /// list_skills, get_skill; a prompt per skill (skill-<category>-<slug>); resources skill://<id>.
+    Mcp,
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +96,61 @@ pub enum SkillsCommand {
     Show(SkillsShowArgs),
     /// Check skill files: format, frontmatter, sections, and the rules run over their code blocks.
     Check(SkillsCheckArgs),
+    /// Install the written skills into your AI agent's files (Claude Code skills, Cursor rules,
+    /// Copilot instructions, an AGENTS.md index).
+    Install(SkillsInstallArgs),
+    /// Remove the files `skills install` generated (and AGENTS.md's skillstack block); files
+    /// without skillstack's marker are never touched.
+    Uninstall(SkillsUninstallArgs),
+}
+
+/// An agent to export skills for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    /// Claude Code / Agent Skills: .claude/skills/<name>/SKILL.md (Copilot reads these too).
+    Claude,
+    /// GitHub Copilot: .github/instructions/skillstack/<name>.instructions.md.
+    Copilot,
+    /// Cursor: .cursor/rules/skillstack/<name>.mdc.
+    Cursor,
+    /// AGENTS.md: a short index between skillstack markers.
+    AgentsMd,
+    /// All of the above.
+    All,
+}
+
+#[derive(Args, Debug)]
+pub struct SkillsInstallArgs {
+    /// The repository to install into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Agents to install for (comma-separated or repeated) [default: those the repository uses:
+    /// .claude/, .cursor/, .github/, AGENTS.md].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub agent: Vec<AgentArg>,
+    /// Only these skills or categories, e.g. auth/magic-link or billing (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY")]
+    pub only: Vec<String>,
+    /// Frameworks whose reference code and file globs to include [default: the apps detected in
+    /// the repository; all three when none is].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub framework: Vec<FrameworkArg>,
+    /// Show what would be created, updated or left unchanged, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SkillsUninstallArgs {
+    /// The repository to remove skillstack's files from.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Agents whose files to remove (comma-separated or repeated) [default: all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub agent: Vec<AgentArg>,
+    /// Show what would be removed, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -132,6 +190,8 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// One Markdown document for your AI agent: findings by skill, fix prompts and checks.
+    Prompt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::TestRules(a) => commands::test_rules::run(a),
         cli::Command::Skills(c) => commands::skills::run(c),
         cli::Command::Baseline(c) => commands::baseline::run(c),
+        cli::Command::Mcp => commands::mcp::run(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -188,6 +188,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Github => Format::Github,
+        OutputFormat::Prompt => Format::Prompt,
     };
     let color = match args.color {
         ColorChoice::Always => true,

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod baseline;
 pub mod config;
 pub mod explain;
+pub mod mcp;
 pub mod rules;
 pub mod skills;
+pub mod skills_install;
 pub mod test_rules;

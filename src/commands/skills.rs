@@ -20,6 +20,8 @@ pub fn run(cmd: SkillsCommand) -> Result<u8, Errors> {
         SkillsCommand::List(a) => list(a),
         SkillsCommand::Show(a) => show(a),
         SkillsCommand::Check(a) => check(a),
+        SkillsCommand::Install(a) => crate::commands::skills_install::install(a),
+        SkillsCommand::Uninstall(a) => crate::commands::skills_install::uninstall(a),
     }
 }
 

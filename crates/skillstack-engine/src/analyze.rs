@@ -255,9 +255,10 @@ pub fn analyze_source(
             end: Position::of_byte(src, hit.byte_range.end),
             byte_range: hit.byte_range.clone(),
             message: fill(hit.message.as_deref().unwrap_or(&rule.message), &hit.vars),
-            fix_prompt: prompt_for(rule, ctx.display, line, &hit.vars),
+            fix_prompt: prompt_for(&rule.prompt, ctx.display, line, &hit.vars),
             fingerprint: fingerprint(&rule.id, ctx.rel, symbol.as_deref(), matched, occurrence),
             symbol,
+            entry: entry_of(&hit.vars),
             framework: ctx.framework,
         });
     }
@@ -281,9 +282,10 @@ pub fn analyze_source(
                 end: d.end,
                 byte_range: d.byte_range.clone(),
                 message: fill(&rule.message, &vars),
-                fix_prompt: prompt_for(rule, ctx.display, d.start.line, &vars),
+                fix_prompt: prompt_for(&rule.prompt, ctx.display, d.start.line, &vars),
                 fingerprint: fingerprint(rule_id, ctx.rel, None, matched, d_index),
                 symbol: None,
+                entry: None,
                 framework: ctx.framework,
             });
         };
@@ -336,14 +338,19 @@ fn symbol_at(tree: &Tree, range: std::ops::Range<usize>, lang: Lang, src: &str) 
     enclosing_function(node, lang, src)
 }
 
+/// The entry point a rule bound as `entry`, when it names one.
+fn entry_of(vars: &[(String, String)]) -> Option<String> {
+    vars.iter()
+        .find(|(name, value)| name == "entry" && !value.trim().is_empty())
+        .map(|(_, value)| shorten(value))
+}
+
 /// The rule's fix prompt for one place: `{path}`, `{line}` and the message's placeholders filled.
-fn prompt_for(rule: &Rule, path: &str, line: usize, vars: &[(String, String)]) -> String {
-    let mut all = vec![
-        ("path".to_string(), path.to_string()),
-        ("line".to_string(), line.to_string()),
-    ];
-    all.extend(vars.iter().cloned());
-    fill(&rule.prompt, &all)
+/// The path is filled in whole (not shortened like quoted code): a cut path points nowhere.
+fn prompt_for(template: &str, path: &str, line: usize, vars: &[(String, String)]) -> String {
+    fill(template, vars)
+        .replace("{path}", path)
+        .replace("{line}", &line.to_string())
 }
 
 /// Fills `{name}` placeholders with values shortened to one line.
@@ -382,6 +389,16 @@ mod tests {
             "const t = Math.random();"
         );
         assert_eq!(whole_lines("x", 0..1), "x");
+    }
+
+    #[test]
+    fn fix_prompts_name_the_whole_path() {
+        let long = "app/controllers/webhooks/stripe_controller_with_a_long_name.rb";
+        let vars = vec![("x".to_string(), "y".to_string())];
+        assert_eq!(
+            prompt_for("In {path}:{line}, fix `{x}`.", long, 7, &vars),
+            format!("In {long}:7, fix `y`.")
+        );
     }
 
     #[test]

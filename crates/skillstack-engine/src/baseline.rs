@@ -167,6 +167,7 @@ mod tests {
             byte_range: 0..1,
             message: "m".into(),
             symbol: None,
+            entry: None,
             framework: None,
             fingerprint: fp.into(),
             fix_prompt: String::new(),

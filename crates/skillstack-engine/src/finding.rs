@@ -50,6 +50,9 @@ pub struct Finding {
     pub message: String,
     /// The function, method or class the finding is in, when there is one.
     pub symbol: Option<String>,
+    /// The entry point (controller action, route handler…) the finding is reached from, when the
+    /// rule names it (a `bind = "entry"` condition, e.g. `DocumentsController#show`).
+    pub entry: Option<String>,
     pub framework: Option<Framework>,
     /// Line-independent fingerprint: rule, path, enclosing symbol and the normalised matched code.
     pub fingerprint: String,

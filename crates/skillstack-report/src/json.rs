@@ -26,6 +26,7 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
                 "end": { "line": f.end.line, "column": f.end.column },
                 "message": f.message,
                 "symbol": f.symbol,
+                "entry": f.entry,
                 "framework": f.framework,
                 "fix": rule.map(|r| r.fix.as_str()),
                 "fix_prompt": f.fix_prompt,

@@ -4,6 +4,7 @@
 mod github;
 mod human;
 mod json;
+mod prompt;
 mod sarif;
 
 use std::collections::BTreeMap;
@@ -20,10 +21,13 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// One Markdown document for an AI coding agent: findings grouped by skill, with fix prompts
+    /// and checks.
+    Prompt,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
+    pub const NAMES: [&'static str; 5] = ["human", "json", "sarif", "github", "prompt"];
 
     pub fn parse(s: &str) -> Option<Format> {
         match s {
@@ -31,6 +35,7 @@ impl Format {
             "json" => Some(Format::Json),
             "sarif" => Some(Format::Sarif),
             "github" => Some(Format::Github),
+            "prompt" => Some(Format::Prompt),
             _ => None,
         }
     }
@@ -85,6 +90,7 @@ pub fn render(format: Format, result: &AuditResult, ctx: &ReportContext) -> Stri
         Format::Json => json::render(result, ctx),
         Format::Sarif => sarif::render(result, ctx),
         Format::Github => github::render(result, ctx),
+        Format::Prompt => prompt::render(result, ctx),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod check;
 pub mod doc;
+pub mod export;
 pub mod render;
 
 pub use catalog::{Catalog, CatalogEntry, Category};
