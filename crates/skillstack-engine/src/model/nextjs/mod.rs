@@ -4,8 +4,10 @@
 //! directly, through a wrapper such as `withAuth(async (req) => …)`, or as
 //! `export { handler as POST }`), pages (`app/**/page.tsx`, their default export), `pages/api/**`
 //! handlers (their default export), and server actions (the exports of a `"use server"` module,
-//! and functions whose body starts with `"use server"`). Code in a same-file helper that an
-//! entry point calls runs in that entry point too. `src/app` and `src/pages` work the same way.
+//! and functions whose body starts with `"use server"`), and tRPC procedures (the resolver
+//! passed to `…Procedure….query|mutation|subscription`; `protectedProcedure` and its kin
+//! authenticate, `publicProcedure` does not). Code in a same-file helper that an entry point
+//! calls runs in that entry point too. `src/app` and `src/pages` work the same way.
 //!
 //! An entry point is **authenticated** when its function, a same-file helper it calls, or a
 //! project function it imports (followed up to two imports deep: `requireUser()` in
@@ -414,6 +416,35 @@ impl NextApp {
             });
             return out;
         }
+        // tRPC procedures: `protectedProcedure.input(…).mutation(async ({ ctx, input }) => …)`.
+        if let Some((root, key)) = enclosing_procedure(node, src) {
+            let mut seen = HashSet::new();
+            let root_ev = self.call_evidence(&abs, &m, &root, IMPORT_DEPTH, &mut seen)
+                | Evidence {
+                    user: procedure_authenticates(&root),
+                    ..Default::default()
+                };
+            let body = enclosing_procedure_body(node).map(|b| {
+                let text = src.get(b.byte_range()).unwrap_or("");
+                let mut ev = Evidence {
+                    user: evidence::authn_text().is_match(text),
+                    machine: evidence::machine_text().is_match(text),
+                    authz: evidence::authz_text().is_match(text),
+                };
+                for call in module::called_identifiers(b, src) {
+                    ev = ev | self.call_evidence(&abs, &m, &call, IMPORT_DEPTH, &mut seen);
+                }
+                ev
+            });
+            let ev = root_ev | body.unwrap_or_default();
+            out.push(EntryPoint {
+                name: format!("tRPC procedure {key}"),
+                authenticated: ev.user,
+                authenticated_otherwise: ev.machine,
+                authorized: ev.authz,
+            });
+            return out;
+        }
         let containing: Vec<&str> = m
             .functions
             .iter()
@@ -570,6 +601,84 @@ fn classify(rel: &str) -> (FileKind, String) {
         }
         _ => (FileKind::Other, String::new()),
     }
+}
+
+/// For code inside a tRPC resolver (`xProcedure….query|mutation|subscription(fn)`), the
+/// procedure builder it starts from (`protectedProcedure`) and the router key it is bound to.
+fn enclosing_procedure(node: Node, src: &str) -> Option<(String, String)> {
+    let call = enclosing_procedure_call(node, src)?;
+    let mut obj = call
+        .child_by_field_name("function")?
+        .child_by_field_name("object")?;
+    // Walk down the builder chain to its root identifier.
+    loop {
+        match obj.kind() {
+            "call_expression" => obj = obj.child_by_field_name("function")?,
+            "member_expression" => obj = obj.child_by_field_name("object")?,
+            "identifier" => break,
+            _ => return None,
+        }
+    }
+    let root = src.get(obj.byte_range())?.to_string();
+    if !root.ends_with("Procedure") && !root.ends_with("procedure") {
+        return None;
+    }
+    let key = call
+        .parent()
+        .filter(|p| p.kind() == "pair")
+        .and_then(|p| p.child_by_field_name("key"))
+        .and_then(|k| src.get(k.byte_range()))
+        .unwrap_or("(unnamed)")
+        .to_string();
+    Some((root, key))
+}
+
+/// The `.query(…)` / `.mutation(…)` / `.subscription(…)` call whose argument holds `node`.
+fn enclosing_procedure_call<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if n.kind() == "call_expression" {
+            let method = n
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "member_expression")
+                .and_then(|f| f.child_by_field_name("property"))
+                .and_then(|p| src.get(p.byte_range()));
+            if matches!(method, Some("query" | "mutation" | "subscription")) {
+                return Some(n);
+            }
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The resolver function passed to the procedure call around `node`.
+fn enclosing_procedure_body(node: Node) -> Option<Node> {
+    let mut cur = node.parent();
+    let mut last_fn = None;
+    while let Some(n) = cur {
+        if matches!(n.kind(), "arrow_function" | "function_expression") {
+            last_fn = Some(n);
+        }
+        if n.kind() == "arguments" {
+            return last_fn;
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// tRPC's convention: `protectedProcedure`, `authedProcedure`, `adminProcedure` require a
+/// session; `publicProcedure` does not.
+fn procedure_authenticates(root: &str) -> bool {
+    let lower = root.to_ascii_lowercase();
+    !lower.starts_with("public")
+        && [
+            "protected", "authed", "auth", "private", "admin", "user", "org", "team", "workspace",
+            "member", "session", "signedin", "loggedin",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// The innermost function around `node` whose body starts with `"use server"`.

@@ -207,3 +207,35 @@ fn prisma_models_with_and_without_owners() {
     assert!(!app.is_public_model("teamMember"));
     assert!(!app.is_public_model("unknown"));
 }
+
+#[test]
+fn trpc_procedures() {
+    let (_d, app) = app(&[(
+        "server/api/routers/doc.ts",
+        r#"
+import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
+export const docRouter = createTRPCRouter({
+  byId: protectedProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    return ctx.db.document.findUnique({ where: { id: input.id } });
+  }),
+  share: publicProcedure.input(z.string()).query(({ ctx, input }) => ctx.db.share.findFirst({ where: { slug: input } })),
+  remove: protectedProcedure.mutation(async ({ ctx, input }) => {
+    if (doc.ownerId !== ctx.session.user.id) throw new TRPCError({ code: "FORBIDDEN" });
+  }),
+});
+"#,
+    )]);
+    let rel = "server/api/routers/doc.ts";
+    assert_eq!(
+        eps(&app, rel, "ctx.db.document"),
+        vec![("tRPC procedure byId".into(), true, false)]
+    );
+    assert_eq!(
+        eps(&app, rel, "ctx.db.share"),
+        vec![("tRPC procedure share".into(), false, false)]
+    );
+    assert_eq!(
+        eps(&app, rel, "doc.ownerId"),
+        vec![("tRPC procedure remove".into(), true, true)]
+    );
+}
