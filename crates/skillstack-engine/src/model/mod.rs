@@ -6,6 +6,7 @@
 //! handler, a server action) that may be **authenticated** and **authorized** — and each
 //! framework fills it in its own module.
 
+pub mod laravel;
 pub mod rails;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ pub struct EntryPoint {
 #[derive(Debug)]
 pub enum AppFacts {
     Rails(rails::RailsApp),
+    Laravel(laravel::LaravelApp),
 }
 
 /// Project-wide facts, per app.
@@ -61,14 +63,15 @@ impl ProjectModel {
                     let refs: Vec<&PathBuf> = files.iter().collect();
                     AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
-                Framework::NextJs | Framework::Laravel => continue,
+                Framework::Laravel => AppFacts::Laravel(laravel::LaravelApp::build(&root, budget)),
+                Framework::NextJs => continue,
             };
             model.apps.insert((root, app.framework), facts);
         }
         model
     }
 
-    /// A model of one code snippet on its own, as a file at `path` in a Rails app (for rule
+    /// A model of one code snippet on its own, as a file at `path` in a Rails or Laravel app (for rule
     /// examples and skill code blocks, which have no app around them). Returns the model and the
     /// snippet's virtual absolute path.
     pub fn from_snippet(
@@ -90,7 +93,20 @@ impl ProjectModel {
             }
             model
                 .apps
-                .insert((root, Framework::Rails), AppFacts::Rails(app));
+                .insert((root.clone(), Framework::Rails), AppFacts::Rails(app));
+        }
+        if framework == Some(Framework::Laravel) && lang == Lang::Php {
+            // No route files: public controller methods are entry points (see `model::laravel`).
+            let mut app = laravel::LaravelApp {
+                root: root.clone(),
+                ..Default::default()
+            };
+            if let Some(tree) = crate::analyze::parse(Lang::Php, src, Duration::from_secs(5)) {
+                app.add_file(&file, tree.root_node(), src);
+            }
+            model
+                .apps
+                .insert((root, Framework::Laravel), AppFacts::Laravel(app));
         }
         (model, file)
     }
@@ -110,6 +126,7 @@ impl ProjectModel {
     pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
         match self.app_for(file, Lang::Ruby)? {
             AppFacts::Rails(app) => Some(app),
+            AppFacts::Laravel(_) => None,
         }
     }
 
@@ -123,14 +140,17 @@ impl ProjectModel {
     ) -> Vec<EntryPoint> {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
+            Some(AppFacts::Laravel(app)) => app.entry_points_at(file, node, src),
             None => Vec::new(),
         }
     }
 
-    /// Does another entry point of the same controller (or route file) require a signed-in user?
+    /// Does another entry point require a signed-in user — for Rails another action of the same
+    /// controller, for Laravel another route of the app?
     pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
+            Some(AppFacts::Laravel(app)) => app.authenticates_elsewhere(),
             None => false,
         }
     }
@@ -139,7 +159,24 @@ impl ProjectModel {
     pub fn is_public_model(&self, file: &Path, lang: Lang, model: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_public_model(model),
+            Some(AppFacts::Laravel(app)) => app.is_public_model(model),
             None => false,
+        }
+    }
+
+    /// Is the parameter `param` (without `$`) of the entry point around `node` filled from the
+    /// URL (a `{param}` route segment)? Laravel only.
+    pub fn is_route_parameter(
+        &self,
+        file: &Path,
+        lang: Lang,
+        node: Node,
+        src: &str,
+        param: &str,
+    ) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Laravel(app)) => app.is_route_parameter(file, node, src, param),
+            _ => false,
         }
     }
 
@@ -147,7 +184,7 @@ impl ProjectModel {
     pub fn is_protected_mount(&self, file: &Path, lang: Lang, name: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
-            None => false,
+            Some(AppFacts::Laravel(_)) | None => false,
         }
     }
 }
