@@ -39,6 +39,14 @@
 //!   that the Rails app wraps in middleware somewhere (`Sidekiq::Web.use Rack::Auth::Basic`).
 //! - `public-model`: the node names a model whose table the schema shows without any owner or
 //!   tenant column (`user_id`, `account_id`, `organization_id`, …); unknown models are not public.
+//!   Laravel: a model with a `belongsTo` an owner (`User`, `Team`, `Organization`, …) is owned; the
+//!   class of a static call chain counts (`Document::with('x')->find($id)` → `Document`); a class
+//!   the app defines that is not an Eloquent model (a repository, a service) is public.
+//! - `contains-route-parameter` (Laravel): the node is or contains a variable that is a parameter
+//!   of the controller method (or route closure) around it which a route's `{segment}` fills —
+//!   `$id` of `show(string $id)` reached by `GET /documents/{id}`, or `$document` of
+//!   `show(Document $document)` reached by `{document}` (implicit route-model binding). In a
+//!   snippet without route files, `$id`/`$…_id`/`$…Id` scalars and model-typed parameters count.
 
 use std::path::Path;
 
@@ -150,15 +158,17 @@ pub enum BoolPredicate {
     PublicModel,
     ProtectedRackApp,
     InControllerThatAuthenticates,
+    ContainsRouteParameter,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
         "in-authorized-entry-point",
         "public-model",
+        "contains-route-parameter",
     ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
@@ -172,6 +182,7 @@ impl BoolPredicate {
             "in-controller-that-authenticates" => {
                 Some(BoolPredicate::InControllerThatAuthenticates)
             }
+            "contains-route-parameter" => Some(BoolPredicate::ContainsRouteParameter),
             _ => None,
         }
     }
@@ -204,8 +215,41 @@ impl BoolPredicate {
             },
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
             BoolPredicate::ContainsRequestInput => contains_request_input(node, lang, src),
+            BoolPredicate::ContainsRouteParameter => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => contains_route_parameter(node, ctx, file, project),
+                _ => false,
+            },
         }
     }
+}
+
+/// See the module docs (`contains-route-parameter`). PHP variables only; a bounded walk.
+fn contains_route_parameter(node: Node, ctx: &PredCtx, file: &Path, project: &ProjectModel) -> bool {
+    if ctx.lang != Lang::Php {
+        return false;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![node];
+    let mut visited = 0usize;
+    while let Some(n) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return false;
+        }
+        if n.kind() == "variable_name" {
+            let name = text(n, ctx.src).trim_start_matches('$');
+            if name != "this"
+                && seen.insert(name.to_string())
+                && project.is_route_parameter(file, ctx.lang, n, ctx.src, name)
+            {
+                return true;
+            }
+            continue;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
 }
 
 /// See the module docs. Walks the subtree with an explicit stack (no recursion on deep trees).
@@ -1442,6 +1486,39 @@ mod tests {
         assert_eq!(
             string_content(find(&tree, src, "\"SELECT $x\""), src),
             "SELECT $x"
+        );
+    }
+
+    #[test]
+    fn laravel_route_parameters_and_entry_points_in_a_snippet() {
+        let src = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Document;\nclass DocumentController extends Controller\n{\n    public function __construct() { $this->middleware('auth'); }\n    public function show(string $id, string $slug) { return Document::findOrFail($id); }\n    public function edit(Document $document) { return Document::where('slug', $slug)->first(); }\n}\n";
+        let (project, file) = ProjectModel::from_snippet(
+            Some(crate::detect::Framework::Laravel),
+            Lang::Php,
+            "app/Http/Controllers/DocumentController.php",
+            src,
+        );
+        let tree = parse(Lang::Php, src);
+        let ctx = PredCtx {
+            lang: Lang::Php,
+            src,
+            file: Some(&file),
+            project: Some(&project),
+        };
+        let is = |p: &str, needle: &str| {
+            BoolPredicate::parse(p)
+                .unwrap()
+                .eval(find(&tree, src, needle), &ctx)
+        };
+        assert!(is("contains-route-parameter", "Document::findOrFail($id)"));
+        assert!(is("contains-route-parameter", "Document $document"));
+        assert!(!is("contains-route-parameter", "Document::where('slug', $slug)"));
+        assert!(is("in-authenticated-entry-point", "Document::findOrFail($id)"));
+        assert!(!is("in-authorized-entry-point", "Document::findOrFail($id)"));
+        assert!(!is("public-model", "Document::findOrFail($id)"), "unknown models are owned");
+        assert_eq!(
+            ValueFn::EntryPoint.eval(find(&tree, src, "Document::findOrFail($id)"), &ctx),
+            "DocumentController@show"
         );
     }
 }
