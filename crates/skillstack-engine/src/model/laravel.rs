@@ -7,11 +7,19 @@
 //! `Authenticate…` class (`app/Http/Kernel.php`, `bootstrap/app.php`) — on the route, a group
 //! around it, or the controller (`$this->middleware('auth')` with `only`/`except`, or the static
 //! `HasMiddleware::middleware()`), minus `withoutMiddleware`. It is **authorized** when a `can:`
-//! middleware, `->can()` or `->scopeBindings()` covers it, the controller calls
+//! middleware (or spatie `role:`/`permission:`, Sanctum `abilities:`, an `IsAdmin`-style middleware or
+//! a group holding one), `->can()` or `->scopeBindings()` covers it, the controller calls
 //! `authorizeResource`, a FormRequest it takes has an `authorize()` that does more than
 //! `return true` (or a sign-in check), or its body (or a `$this->helper()` it calls) calls
 //! `$this->authorize…`, `Gate::authorize/allows/denies/inspect/check`, `->can()`/`->cannot()`,
 //! compares ownership with the current user, or answers 403 (`abort(403)`, `abort_unless(… user …)`).
+//! A constructor closure middleware that authorizes (`$this->middleware(function (…) {
+//! $this->checkPermission(…); … })`) covers every method. `signed` middleware counts as both: the
+//! URL's signature identifies the caller and covers the ids in it.
+//!
+//! Route files are read with the groups that load them: `bootstrap/app.php`'s
+//! `withRouting(web: …, api: …)` (the `web` and `api` middleware groups) and route service
+//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`).
 //!
 //! A controller method that no route the model read reaches is not an entry point — unless the
 //! app has no route files at all (a snippet), where a public method of a `…Controller` class is.
@@ -72,10 +80,15 @@ pub struct ClassFacts {
     pub middleware: Vec<ControllerMiddleware>,
     /// `$this->authorizeResource(…)` in the constructor.
     pub authorize_resource: bool,
+    /// The constructor's source: a closure middleware there (`$this->middleware(function …
+    /// { $this->checkPermission(…); … })`) authorizes every method.
+    pub constructor: String,
     /// `protected $table = '…'`.
     pub table: Option<String>,
     /// Classes named in `belongsTo(X::class)` relations (short names).
     pub belongs_to: Vec<String>,
+    /// The model resolves its own route bindings (`resolveRouteBinding`, a `routeBinder`).
+    pub custom_binding: bool,
 }
 
 impl ClassFacts {
@@ -97,6 +110,8 @@ pub struct LaravelApp {
     pub tables: Option<BTreeMap<String, Vec<String>>>,
     /// Middleware aliases and groups that authenticate (`'auth' => Authenticate::class`).
     pub auth_aliases: BTreeSet<String>,
+    /// Middleware aliases and groups that authorize (`'admin' => [IsAdmin::class]`).
+    pub authz_aliases: BTreeSet<String>,
 }
 
 /// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
@@ -109,7 +124,18 @@ fn authn_middleware() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     lazy(
         &RE,
-        r"^(auth|auth[:.].*|verified|password\.confirm|can:.+|Authenticate\w*|EnsureEmailIsVerified|Authorize:.+)$",
+        r"^(auth|auth[:.].*|verified|password\.confirm|can:.+|\w*Authenticate\w*|EnsureEmailIsVerified|Authorize:.+)$",
+    )
+}
+
+/// Middleware that checks what a signed-in user may do (and so requires one): `can:`, spatie's
+/// `role:`/`permission:`, Sanctum's `abilities:`, or a project middleware named for admins, roles
+/// or permissions (`IsAdmin`, `EnsureUserHasRole`).
+fn authz_middleware() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(can:.+|Authorize:.+|role:.+|permission:.+|role_or_permission:.+|abilities:.+|ability:.+|\w*(admin|role|permission|owner|staff|superuser)\w*)$",
     )
 }
 
@@ -141,6 +167,12 @@ fn authz_helper() -> &'static Regex {
         &RE,
         r"(?i)authoriz|permission|policy|^(ensure|check|verify)\w*(owner|access|member|admin|can)|^can[A-Z_]|^userCan",
     )
+}
+
+/// A closure registered as controller middleware in a constructor.
+fn closure_middleware() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(&RE, r"\$this->middleware\(\s*(static\s+)?(function|fn)\b")
 }
 
 /// A FormRequest `authorize()` that only says yes, or only checks that someone is signed in.
@@ -283,10 +315,16 @@ impl LaravelApp {
             }
             route_sources.push(bootstrap);
         }
+        // Route service providers load route files with groups around them (`app/Providers`,
+        // or elsewhere under `app/` in apps that organise by domain).
         route_sources.extend(
-            crate::model::app_files(root, &["app/Providers"], &["php"])
+            crate::model::app_files(root, &["app"], &["php"])
                 .into_iter()
-                .filter(|f| f.to_string_lossy().contains("Route")),
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.contains("Route") && n.contains("Provider"))
+                }),
         );
         let route_sources: Vec<PathBuf> = route_sources
             .into_iter()
@@ -342,6 +380,9 @@ impl LaravelApp {
                         continue;
                     };
                     let values = strings_in(&[v], src);
+                    if values.iter().any(|m| self.authorizes_name(m)) {
+                        self.authz_aliases.insert(key.clone());
+                    }
                     if values.iter().any(|m| self.authenticates_name(m)) {
                         self.auth_aliases.insert(key);
                     }
@@ -362,10 +403,11 @@ impl LaravelApp {
                         vals.first().and_then(|v| string_value(*v, src)),
                         vals.get(1),
                     ) {
-                        if strings_in(&[*list], src)
-                            .iter()
-                            .any(|m| self.authenticates_name(m))
-                        {
+                        let values = strings_in(&[*list], src);
+                        if values.iter().any(|m| self.authorizes_name(m)) {
+                            self.authz_aliases.insert(name.clone());
+                        }
+                        if values.iter().any(|m| self.authenticates_name(m)) {
                             self.auth_aliases.insert(name);
                         }
                     }
@@ -381,8 +423,17 @@ impl LaravelApp {
         let m = m.trim_start_matches('\\');
         let base = short_name(m);
         (authn_middleware().is_match(m) || authn_middleware().is_match(base))
-            && base != "AuthenticateSession"
+            && !matches!(base, "AuthenticateSession" | "RedirectIfAuthenticated")
             || self.auth_aliases.contains(m)
+            || self.authorizes_name(m)
+    }
+
+    /// Does this middleware decide what the signed-in user may do (and so require one)?
+    pub fn authorizes_name(&self, m: &str) -> bool {
+        let m = m.trim_start_matches('\\');
+        authz_middleware().is_match(m)
+            || authz_middleware().is_match(short_name(m))
+            || self.authz_aliases.contains(m)
     }
 
     /// A class by the name a route or a type hint gives it (fully qualified, or a unique short name).
@@ -476,12 +527,16 @@ impl LaravelApp {
         let mut authenticated = false;
         let mut authorized = route.is_some_and(|r| r.authorizes);
         for m in all_mw {
-            authenticated |= self.authenticates_name(m);
-            authorized |= m.starts_with("can:") || m.starts_with("Authorize:");
+            authenticated |= self.authenticates_name(m) || signed(m);
+            authorized |= self.authorizes_name(m) || signed(m);
         }
         let facts = self.find_method(class, method);
         authorized = authorized
-            || self.chain(class).iter().any(|k| k.authorize_resource)
+            || self.chain(class).iter().any(|k| {
+                k.authorize_resource
+                    || closure_middleware().is_match(&k.constructor)
+                        && self.body_authorizes(k, &k.constructor)
+            })
             || facts.is_some_and(|m| {
                 self.body_authorizes(class, &m.body) || self.form_request_authorizes(m)
             })
@@ -586,11 +641,14 @@ impl LaravelApp {
                             }
                 }) {
                     let authorized = r.authorizes
-                        || r.middleware.iter().any(|m| m.starts_with("can:"))
+                        || r.middleware.iter().any(|m| self.authorizes_name(m) || signed(m))
                         || authz_body().is_match(txt(n, src));
                     out.push(EntryPoint {
                         name: format!("route closure ({} {})", r.verbs.join("|"), r.uri),
-                        authenticated: r.middleware.iter().any(|m| self.authenticates_name(m)),
+                        authenticated: r
+                            .middleware
+                            .iter()
+                            .any(|m| self.authenticates_name(m) || signed(m)),
                         authorized,
                     });
                 }
@@ -601,8 +659,27 @@ impl LaravelApp {
     }
 
     /// Does the app authenticate some route? (Then a mutating route left outside every
-    /// authenticating group stands out.)
-    pub fn authenticates_elsewhere(&self) -> bool {
+    /// authenticating group stands out.) Without route files (a snippet): does another public
+    /// method of the controller around `node` require sign-in through controller middleware?
+    pub fn authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
+        if !self.has_route_files {
+            let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+            let here = ancestor(node, &["method_declaration"])
+                .and_then(|m| m.child_by_field_name("name"))
+                .map(|n| txt(n, src))
+                .unwrap_or("");
+            return self.classes.values().filter(|c| c.file == abs).any(|c| {
+                c.methods.iter().any(|m| {
+                    m.public
+                        && m.name != here
+                        && m.name != "__construct"
+                        && self
+                            .controller_middleware(c, &m.name)
+                            .iter()
+                            .any(|mw| self.authenticates_name(mw))
+                })
+            });
+        }
         self.routes.iter().any(|r| {
             r.middleware.iter().any(|m| self.authenticates_name(m))
                 || match &r.action {
@@ -661,7 +738,12 @@ impl LaravelApp {
             return false;
         };
         let scalar = ty.is_empty() || matches!(ty.as_str(), "int" | "string");
-        let model_typed = !scalar && self.class(ty).is_none_or(|c| self.is_model(c));
+        // A model that resolves its own bindings (scoped to the user, as Firefly III's
+        // `routeBinder`s are) is not implicit binding.
+        let model_typed = !scalar
+            && self
+                .class(ty)
+                .is_none_or(|c| self.is_model(c) && !self.chain(c).iter().any(|k| k.custom_binding));
         if !self.has_route_files {
             static ID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
             return model_typed || scalar && lazy(&ID, r"^(id|uuid|\w+_id|\w+Id)$").is_match(param);
@@ -742,6 +824,11 @@ impl LaravelApp {
     }
 }
 
+/// `signed` middleware: the URL's signature stands in for a user and covers the ids in it.
+fn signed(m: &str) -> bool {
+    m == "signed" || m.starts_with("signed:") || short_name(m) == "ValidateSignature"
+}
+
 fn snake(name: &str) -> String {
     let mut s = String::new();
     for (i, ch) in name.chars().enumerate() {
@@ -816,6 +903,7 @@ fn read_class(node: Node, file: &Path, src: &str, uses: &BTreeMap<String, String
                 if m.name == "__construct" {
                     facts.middleware.extend(constructor_middleware(member, src));
                     facts.authorize_resource |= m.body.contains("authorizeResource(");
+                    facts.constructor = m.body.clone();
                 } else if m.name == "middleware" && is_static {
                     facts.middleware.extend(static_middleware(member, src));
                 }
@@ -829,6 +917,10 @@ fn read_class(node: Node, file: &Path, src: &str, uses: &BTreeMap<String, String
                             .push(short_name(target.as_str()).to_string());
                     }
                 }
+                facts.custom_binding |= matches!(
+                    m.name.as_str(),
+                    "resolveRouteBinding" | "resolveChildRouteBinding" | "routeBinder"
+                );
                 facts.methods.push(m);
             }
             "property_declaration" => {
@@ -1205,12 +1297,14 @@ class NoteController extends Controller
         assert_eq!(closure.len(), 1);
         assert_eq!(closure[0].name, "route closure (GET /open/{id})");
         assert!(!closure[0].authenticated);
-        assert!(a.authenticates_elsewhere());
+        let path = crate::paths::absolute(d.path()).unwrap().join("routes/web.php");
+        let tree = parse(Lang::Php, ROUTES, Duration::from_secs(5)).unwrap();
+        assert!(a.authenticates_elsewhere(&path, tree.root_node(), ROUTES));
     }
 
     #[test]
     fn controller_middleware_and_unrouted_methods() {
-        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse Illuminate\\Routing\\Controllers\\Middleware;\nclass A extends Controller implements HasMiddleware\n{\n    public static function middleware(): array { return [new Middleware('auth', except: ['index'])]; }\n    public function index() { return 1; }\n    public function show() { return 2; }\n}\nclass BController extends Controller\n{\n    public function __construct() { $this->middleware('auth', ['only' => ['edit']]); }\n    public function edit() { return 3; }\n    public function view() { return 4; }\n}\n";
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse Illuminate\\Routing\\Controllers\\Middleware;\nclass A extends Controller implements HasMiddleware\n{\n    public static function middleware(): array { return [new Middleware('auth', except: ['index'])]; }\n    public function index() { return 1; }\n    public function show() { return 2; }\n}\nclass BController extends Controller\n{\n    public function __construct() { $this->middleware('auth', ['only' => ['edit']]); }\n    public function edit() { return 3; }\n    public function view() { return 4; }\n}\nclass CController extends Controller\n{\n    public function __construct() { $this->middleware(function ($request, $next) { $this->checkPermission('settings-manage'); return $next($request); }); }\n    public function show() { return 5; }\n}\n";
         let routes = "<?php\nRoute::get('/a', [App\\Http\\Controllers\\A::class, 'index']);\nRoute::get('/a/{x}', [App\\Http\\Controllers\\A::class, 'show']);\nRoute::get('/b', 'App\\Http\\Controllers\\BController@edit');\n";
         let (d, a) = app(&[
             ("app/Http/Controllers/A.php", ctrl),
@@ -1221,6 +1315,7 @@ class NoteController extends Controller
         assert!(eps(&d, &a, f, "return 2;")[0].authenticated);
         assert!(eps(&d, &a, f, "return 3;")[0].authenticated);
         assert!(eps(&d, &a, f, "return 4;").is_empty(), "not routed");
+        assert!(!eps(&d, &a, f, "return 2;")[0].authorized);
 
         // Without route files, public methods of controllers are entry points.
         let (d2, b) = app(&[("app/Http/Controllers/A.php", ctrl)]);
@@ -1228,6 +1323,7 @@ class NoteController extends Controller
         assert_eq!(view.len(), 1);
         assert!(!view[0].authenticated);
         assert!(eps(&d2, &b, f, "return 3;")[0].authenticated);
+        assert!(eps(&d2, &b, f, "return 5;")[0].authorized, "closure middleware checks a permission");
     }
 
     #[test]
@@ -1246,6 +1342,8 @@ class NoteController extends Controller
         ] {
             assert!(a.authenticates_name(m), "{m}");
         }
+        assert!(a.authorizes_name("role:admin") && a.authorizes_name("App\\Http\\Middleware\\IsAdmin"));
+        assert!(a.authenticates_name("IsAdmin"), "an admin check needs a user");
         for m in ["guest", "web", "throttle:6,1", "signed", "api"] {
             assert!(!a.authenticates_name(m), "{m}");
         }

@@ -150,7 +150,7 @@ impl ProjectModel {
     pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
-            Some(AppFacts::Laravel(app)) => app.authenticates_elsewhere(),
+            Some(AppFacts::Laravel(app)) => app.authenticates_elsewhere(file, node, src),
             None => false,
         }
     }

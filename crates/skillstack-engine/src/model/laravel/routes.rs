@@ -43,6 +43,8 @@ pub struct Route {
 #[derive(Debug, Clone, Default)]
 struct Ctx {
     middleware: Vec<String>,
+    /// `'namespace' => 'App\\Http\\Controllers\\Api'` of older groups, for `'X@y'` actions.
+    namespace: String,
     without: Vec<String>,
     prefix: String,
     controller: Option<String>,
@@ -135,6 +137,16 @@ impl Walk<'_, '_> {
                         self.chain(&calls, ctx, depth);
                         continue;
                     }
+                    if n.kind() == "member_call_expression"
+                        && n.child_by_field_name("name")
+                            .is_some_and(|m| txt(m, self.src) == "withRouting")
+                    {
+                        self.with_routing(n, ctx, depth);
+                        if let Some(obj) = n.child_by_field_name("object") {
+                            todo.push(obj);
+                        }
+                        continue;
+                    }
                 }
                 "require_expression"
                 | "require_once_expression"
@@ -150,6 +162,43 @@ impl Walk<'_, '_> {
             let mut c = n.walk();
             let children: Vec<Node> = n.named_children(&mut c).collect();
             todo.extend(children.into_iter().rev());
+        }
+    }
+
+    /// Laravel 11's `->withRouting(web: …, api: …)`: the framework wraps `web` files in the `web`
+    /// middleware group and `api` files in the `api` group under the `/api` prefix.
+    fn with_routing(&mut self, call: Node, ctx: &Ctx, depth: usize) {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut c = args.walk();
+        let list: Vec<Node> = args.named_children(&mut c).collect();
+        for a in list {
+            let Some(value) = a.named_child(a.named_child_count().saturating_sub(1)) else {
+                continue;
+            };
+            let key = a.child_by_field_name("name").map(|k| txt(k, self.src));
+            let mut inner = ctx.clone();
+            match key {
+                Some("web") => inner.middleware.push("web".into()),
+                Some("api") => {
+                    inner.middleware.push("api".into());
+                    inner.prefix = join_uri(&inner.prefix, "api");
+                }
+                Some("commands" | "channels" | "health" | "pages") => continue,
+                _ => {
+                    self.walk(value, ctx, depth + 1);
+                    continue;
+                }
+            }
+            let targets: Vec<Node> = if value.kind() == "array_creation_expression" {
+                array_items(value).into_iter().map(|(_, v)| v).collect()
+            } else {
+                vec![value]
+            };
+            for t in targets {
+                self.include(t, &inner, depth);
+            }
         }
     }
 
@@ -243,6 +292,11 @@ impl Walk<'_, '_> {
                 "prefix" => {
                     if let Some(p) = args_list.first().and_then(|a| string_value(*a, self.src)) {
                         inner.prefix = join_uri(&inner.prefix, &p);
+                    }
+                }
+                "namespace" => {
+                    if let Some(ns) = args_list.first().and_then(|a| string_value(*a, self.src)) {
+                        inner.namespace = join_namespace(&inner.namespace, &ns);
                     }
                 }
                 "controller" => {
@@ -391,7 +445,11 @@ impl Walk<'_, '_> {
                 let s = string_value(node, self.src)?;
                 match s.split_once('@') {
                     Some((class, method)) => Some(RouteAction::Controller {
-                        class: resolve_name(class, self.uses, ""),
+                        class: if ctx.namespace.is_empty() || class.starts_with('\\') {
+                            resolve_name(class, self.uses, "")
+                        } else {
+                            join_namespace(&ctx.namespace, class)
+                        },
                         method: method.to_string(),
                     }),
                     None => ctx
@@ -447,6 +505,11 @@ impl Walk<'_, '_> {
                 "prefix" => {
                     if let Some(p) = string_value(v, self.src) {
                         ctx.prefix = join_uri(&ctx.prefix, &p);
+                    }
+                }
+                "namespace" => {
+                    if let Some(ns) = string_value(v, self.src) {
+                        ctx.namespace = join_namespace(&ctx.namespace, &ns);
                     }
                 }
                 _ => {}
@@ -604,6 +667,19 @@ pub(super) fn singular(word: &str) -> String {
     }
 }
 
+/// A group namespace applied to a relative name (`\\X` starts over).
+fn join_namespace(ns: &str, name: &str) -> String {
+    if let Some(abs) = name.strip_prefix('\\') {
+        return abs.to_string();
+    }
+    let ns = ns.trim_matches('\\');
+    if ns.is_empty() {
+        name.to_string()
+    } else {
+        format!("{ns}\\{name}")
+    }
+}
+
 fn join_uri(prefix: &str, uri: &str) -> String {
     let p = prefix.trim_matches('/');
     let u = uri.trim_matches('/');
@@ -729,6 +805,26 @@ Route::group(['middleware' => 'auth:sanctum', 'prefix' => 'api'], function () {
         assert_eq!(profile[0].middleware, vec!["auth"]);
         assert_eq!(profile[0].file, PathBuf::from("routes/settings.php"));
         assert_eq!(find(&r, "POST", "/tokens").middleware, vec!["auth:api"]);
+    }
+
+    #[test]
+    fn bootstrap_with_routing_and_group_namespaces() {
+        let boot = "<?php\nreturn Application::configure(basePath: dirname(__DIR__))\n    ->withRouting(web: __DIR__.'/../routes/web.php', api: __DIR__.'/../routes/api.php', health: '/up')\n    ->create();\n";
+        let api = "<?php\nRoute::group(['namespace' => 'App\\Api\\V1', 'prefix' => 'v1'], function () {\n    Route::delete('purge', ['uses' => 'PurgeController@purge', 'as' => 'purge']);\n});\n";
+        let web = "<?php\nRoute::get('/', [HomeController::class, 'index']);\n";
+        let r = routes(
+            &[
+                ("bootstrap/app.php", boot),
+                ("routes/api.php", api),
+                ("routes/web.php", web),
+            ],
+            &["routes/api.php", "routes/web.php", "bootstrap/app.php"],
+        );
+        assert_eq!(r.len(), 2, "{r:#?}");
+        let purge = find(&r, "DELETE", "/api/v1/purge");
+        assert_eq!(purge.middleware, vec!["api"]);
+        assert!(matches!(&purge.action, RouteAction::Controller { class, .. } if class == "App\\Api\\V1\\PurgeController"));
+        assert_eq!(find(&r, "GET", "/").middleware, vec!["web"]);
     }
 
     #[test]
