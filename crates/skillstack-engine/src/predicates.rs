@@ -224,7 +224,12 @@ impl BoolPredicate {
 }
 
 /// See the module docs (`contains-route-parameter`). PHP variables only; a bounded walk.
-fn contains_route_parameter(node: Node, ctx: &PredCtx, file: &Path, project: &ProjectModel) -> bool {
+fn contains_route_parameter(
+    node: Node,
+    ctx: &PredCtx,
+    file: &Path,
+    project: &ProjectModel,
+) -> bool {
     if ctx.lang != Lang::Php {
         return false;
     }
@@ -1512,10 +1517,22 @@ mod tests {
         };
         assert!(is("contains-route-parameter", "Document::findOrFail($id)"));
         assert!(is("contains-route-parameter", "Document $document"));
-        assert!(!is("contains-route-parameter", "Document::where('slug', $slug)"));
-        assert!(is("in-authenticated-entry-point", "Document::findOrFail($id)"));
-        assert!(!is("in-authorized-entry-point", "Document::findOrFail($id)"));
-        assert!(!is("public-model", "Document::findOrFail($id)"), "unknown models are owned");
+        assert!(!is(
+            "contains-route-parameter",
+            "Document::where('slug', $slug)"
+        ));
+        assert!(is(
+            "in-authenticated-entry-point",
+            "Document::findOrFail($id)"
+        ));
+        assert!(!is(
+            "in-authorized-entry-point",
+            "Document::findOrFail($id)"
+        ));
+        assert!(
+            !is("public-model", "Document::findOrFail($id)"),
+            "unknown models are owned"
+        );
         assert_eq!(
             ValueFn::EntryPoint.eval(find(&tree, src, "Document::findOrFail($id)"), &ctx),
             "DocumentController@show"

@@ -641,7 +641,9 @@ impl LaravelApp {
                             }
                 }) {
                     let authorized = r.authorizes
-                        || r.middleware.iter().any(|m| self.authorizes_name(m) || signed(m))
+                        || r.middleware
+                            .iter()
+                            .any(|m| self.authorizes_name(m) || signed(m))
                         || authz_body().is_match(txt(n, src));
                     out.push(EntryPoint {
                         name: format!("route closure ({} {})", r.verbs.join("|"), r.uri),
@@ -741,9 +743,9 @@ impl LaravelApp {
         // A model that resolves its own bindings (scoped to the user, as Firefly III's
         // `routeBinder`s are) is not implicit binding.
         let model_typed = !scalar
-            && self
-                .class(ty)
-                .is_none_or(|c| self.is_model(c) && !self.chain(c).iter().any(|k| k.custom_binding));
+            && self.class(ty).is_none_or(|c| {
+                self.is_model(c) && !self.chain(c).iter().any(|k| k.custom_binding)
+            });
         if !self.has_route_files {
             static ID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
             return model_typed || scalar && lazy(&ID, r"^(id|uuid|\w+_id|\w+Id)$").is_match(param);
@@ -1297,7 +1299,9 @@ class NoteController extends Controller
         assert_eq!(closure.len(), 1);
         assert_eq!(closure[0].name, "route closure (GET /open/{id})");
         assert!(!closure[0].authenticated);
-        let path = crate::paths::absolute(d.path()).unwrap().join("routes/web.php");
+        let path = crate::paths::absolute(d.path())
+            .unwrap()
+            .join("routes/web.php");
         let tree = parse(Lang::Php, ROUTES, Duration::from_secs(5)).unwrap();
         assert!(a.authenticates_elsewhere(&path, tree.root_node(), ROUTES));
     }
@@ -1323,7 +1327,10 @@ class NoteController extends Controller
         assert_eq!(view.len(), 1);
         assert!(!view[0].authenticated);
         assert!(eps(&d2, &b, f, "return 3;")[0].authenticated);
-        assert!(eps(&d2, &b, f, "return 5;")[0].authorized, "closure middleware checks a permission");
+        assert!(
+            eps(&d2, &b, f, "return 5;")[0].authorized,
+            "closure middleware checks a permission"
+        );
     }
 
     #[test]
@@ -1342,8 +1349,13 @@ class NoteController extends Controller
         ] {
             assert!(a.authenticates_name(m), "{m}");
         }
-        assert!(a.authorizes_name("role:admin") && a.authorizes_name("App\\Http\\Middleware\\IsAdmin"));
-        assert!(a.authenticates_name("IsAdmin"), "an admin check needs a user");
+        assert!(
+            a.authorizes_name("role:admin") && a.authorizes_name("App\\Http\\Middleware\\IsAdmin")
+        );
+        assert!(
+            a.authenticates_name("IsAdmin"),
+            "an admin check needs a user"
+        );
         for m in ["guest", "web", "throttle:6,1", "signed", "api"] {
             assert!(!a.authenticates_name(m), "{m}");
         }

@@ -823,7 +823,9 @@ Route::group(['middleware' => 'auth:sanctum', 'prefix' => 'api'], function () {
         assert_eq!(r.len(), 2, "{r:#?}");
         let purge = find(&r, "DELETE", "/api/v1/purge");
         assert_eq!(purge.middleware, vec!["api"]);
-        assert!(matches!(&purge.action, RouteAction::Controller { class, .. } if class == "App\\Api\\V1\\PurgeController"));
+        assert!(
+            matches!(&purge.action, RouteAction::Controller { class, .. } if class == "App\\Api\\V1\\PurgeController")
+        );
         assert_eq!(find(&r, "GET", "/").middleware, vec!["web"]);
     }
 
