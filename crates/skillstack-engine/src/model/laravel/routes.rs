@@ -223,6 +223,10 @@ impl Walk<'_, '_> {
 
     fn include_path(&self, arg: Node) -> Option<PathBuf> {
         let dir = self.file.parent()?;
+        let mut arg = arg;
+        while arg.kind() == "parenthesized_expression" {
+            arg = arg.named_child(0)?;
+        }
         match arg.kind() {
             "binary_expression" => {
                 let left = arg.child_by_field_name("left")?;
@@ -256,7 +260,6 @@ impl Walk<'_, '_> {
                     dir.join(s)
                 })
             }
-            "parenthesized_expression" => self.include_path(arg.named_child(0)?),
             _ => None,
         }
     }
@@ -466,7 +469,10 @@ impl Walk<'_, '_> {
                     for (k, v) in &items {
                         let key = k.and_then(|k| string_value(k, self.src));
                         match key.as_deref() {
-                            Some("uses") => found = self.action(*v, ctx),
+                            // One level only: `'uses'` names a string or a closure.
+                            Some("uses") if v.kind() != "array_creation_expression" => {
+                                found = self.action(*v, ctx)
+                            }
                             Some("middleware") => {
                                 ctx.middleware.extend(strings_in(&[*v], self.src));
                             }
@@ -582,11 +588,12 @@ pub(super) fn array_items(array: Node) -> Vec<(Option<Node>, Node)> {
 /// `Authenticate::class`.
 pub(super) fn strings_in(nodes: &[Node], src: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for n in nodes {
+    // An explicit stack, in source order: arrays may nest arbitrarily deep in odd code.
+    let mut stack: Vec<Node> = nodes.iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
         match n.kind() {
             "array_creation_expression" => {
-                let values: Vec<Node> = array_items(*n).into_iter().map(|(_, v)| v).collect();
-                out.extend(strings_in(&values, src));
+                stack.extend(array_items(n).into_iter().map(|(_, v)| v).rev());
             }
             "class_constant_access_expression" => {
                 if let Some(c) = n.named_child(0) {
@@ -594,7 +601,7 @@ pub(super) fn strings_in(nodes: &[Node], src: &str) -> Vec<String> {
                     out.push(name.rsplit('\\').next().unwrap_or(name).to_string());
                 }
             }
-            _ => out.extend(string_value(*n, src)),
+            _ => out.extend(string_value(n, src)),
         }
     }
     out
@@ -827,6 +834,20 @@ Route::group(['middleware' => 'auth:sanctum', 'prefix' => 'api'], function () {
             matches!(&purge.action, RouteAction::Controller { class, .. } if class == "App\\Api\\V1\\PurgeController")
         );
         assert_eq!(find(&r, "GET", "/").middleware, vec!["web"]);
+    }
+
+    #[test]
+    fn deeply_nested_arguments_do_not_overflow_the_stack() {
+        let depth = 50_000;
+        let web = format!(
+            "<?php\nRoute::middleware({}'auth'{})->group(function () {{ Route::post('/x', [X::class, 'y']); }});\nrequire ({}__DIR__.'/none.php'{});\n",
+            "[".repeat(depth),
+            "]".repeat(depth),
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let r = routes(&[("routes/web.php", &web)], &["routes/web.php"]);
+        assert!(r.len() <= 1);
     }
 
     #[test]
