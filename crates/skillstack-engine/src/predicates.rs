@@ -19,7 +19,10 @@
 //! - `enclosing-class`: the source text of the innermost class (or module) around the node, or of
 //!   the whole file when there is none — for "nothing in this controller verifies X" conditions.
 //! - `entry-point`: the entry points that run the node — for Rails, `DocumentsController#show`,
-//!   or every action whose `before_action` calls the private loader the node is in. Empty outside one.
+//!   or every action whose `before_action` calls the private loader the node is in; for Laravel,
+//!   `DocumentController@show (GET /documents/{document})` for each route reaching the method (or
+//!   the routed methods calling the private helper the node is in), `route closure (POST /x)`.
+//!   Empty outside one.
 //!
 //! Boolean predicates (`is`/`is-not`):
 //! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
@@ -30,11 +33,13 @@
 //!   `formData`, route `params`; Laravel `$request->…`, `request()`, `Request::…`, `$_GET`/`$_POST`/….
 //!   (Values that reach the node through local variables are the data-flow layer's job.)
 //! - `in-authenticated-entry-point`: some entry point running the node requires a signed-in user
-//!   (see `model::rails` for the evidence each framework accepts).
+//!   (see `model::rails` and `model::laravel` for the evidence each framework accepts).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
 //! - `in-controller-that-authenticates`: another public action of the same controller requires a
-//!   signed-in user (so this one was opened up by a skip or an `only:`/`except:` filter).
+//!   signed-in user (so this one was opened up by a skip or an `only:`/`except:` filter). Laravel,
+//!   where routes are declared centrally: another route of the app requires one (in a snippet
+//!   without route files, another method of the controller through its own middleware).
 //! - `protected-rack-app`: the node names a mountable Rack app (`Sidekiq::Web`, `GoodJob::Engine`, …)
 //!   that the Rails app wraps in middleware somewhere (`Sidekiq::Web.use Rack::Auth::Basic`).
 //! - `public-model`: the node names a model whose table the schema shows without any owner or
