@@ -56,6 +56,10 @@ pub struct LaravelApp {
     pub auth_aliases: BTreeSet<String>,
     /// Middleware aliases and groups that authorize (`'admin' => [IsAdmin::class]`).
     pub authz_aliases: BTreeSet<String>,
+    /// Fully qualified names by short name, for lookups by the short names routes and hints use.
+    short_index: BTreeMap<String, Vec<String>>,
+    /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
+    has_models: std::sync::OnceLock<bool>,
 }
 
 /// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
@@ -225,13 +229,18 @@ pub(crate) fn resolve_name(name: &str, uses: &BTreeMap<String, String>, namespac
 }
 
 impl LaravelApp {
+    /// An empty app at `root` (files are added with [`LaravelApp::add_file`]).
+    pub fn new(root: &Path) -> LaravelApp {
+        LaravelApp {
+            root: root.to_path_buf(),
+            ..Default::default()
+        }
+    }
+
     /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
     /// that load routes and name middleware, every class under `app/`, and the migrations.
     pub fn build(root: &Path, budget: Duration) -> LaravelApp {
-        let mut app = LaravelApp {
-            root: root.to_path_buf(),
-            ..Default::default()
-        };
+        let mut app = LaravelApp::new(root);
         for f in crate::model::app_files(root, &["app"], &["php"]) {
             let Ok(src) = std::fs::read_to_string(&f) else {
                 continue;
@@ -299,6 +308,13 @@ impl LaravelApp {
         while let Some(n) = stack.pop() {
             if n.kind() == "class_declaration" {
                 let facts = read_class(n, &abs, src, &uses);
+                let names = self
+                    .short_index
+                    .entry(facts.short().to_string())
+                    .or_default();
+                if !names.contains(&facts.name) {
+                    names.push(facts.name.clone());
+                }
                 self.classes.insert(facts.name.clone(), facts);
                 continue;
             }
@@ -386,10 +402,10 @@ impl LaravelApp {
         if let Some(c) = self.classes.get(name) {
             return Some(c);
         }
-        let short = short_name(name);
-        let mut found = self.classes.values().filter(|c| c.short() == short);
-        let first = found.next()?;
-        found.next().is_none().then_some(first)
+        match self.short_index.get(short_name(name))?.as_slice() {
+            [only] => self.classes.get(only),
+            _ => None,
+        }
     }
 
     /// The class and its known ancestors, the class first.
@@ -738,11 +754,15 @@ impl LaravelApp {
         let name = model.split("::").next().unwrap_or(model).trim();
         let name = short_name(name.trim_start_matches('\\'));
         let candidates: Vec<&ClassFacts> = self
-            .classes
-            .values()
-            .filter(|c| c.short() == name)
+            .short_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.classes.get(n))
             .collect();
-        let app_has_models = self.classes.values().any(|c| self.is_model(c));
+        let app_has_models = *self
+            .has_models
+            .get_or_init(|| self.classes.values().any(|c| self.is_model(c)));
         let Some(class) = candidates.iter().find(|c| self.is_model(c)) else {
             // A class of the app that is not a model (a repository, a service), or a name from
             // a package: nothing here says it holds owned records.

@@ -97,10 +97,7 @@ impl ProjectModel {
         }
         if framework == Some(Framework::Laravel) && lang == Lang::Php {
             // No route files: public controller methods are entry points (see `model::laravel`).
-            let mut app = laravel::LaravelApp {
-                root: root.clone(),
-                ..Default::default()
-            };
+            let mut app = laravel::LaravelApp::new(&root);
             if let Some(tree) = crate::analyze::parse(Lang::Php, src, Duration::from_secs(5)) {
                 app.add_file(&file, tree.root_node(), src);
             }
