@@ -19,7 +19,10 @@
 //! - `enclosing-class`: the source text of the innermost class (or module) around the node, or of
 //!   the whole file when there is none — for "nothing in this controller verifies X" conditions.
 //! - `entry-point`: the entry points that run the node — for Rails, `DocumentsController#show`,
-//!   or every action whose `before_action` calls the private loader the node is in. Empty outside one.
+//!   or every action whose `before_action` calls the private loader the node is in; for Laravel,
+//!   `DocumentController@show (GET /documents/{document})` for each route reaching the method (or
+//!   the routed methods calling the private helper the node is in), `route closure (POST /x)`.
+//!   Empty outside one.
 //!
 //! Boolean predicates (`is`/`is-not`):
 //! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
@@ -30,18 +33,28 @@
 //!   `formData`, route `params`; Laravel `$request->…`, `request()`, `Request::…`, `$_GET`/`$_POST`/….
 //!   (Values that reach the node through local variables are the data-flow layer's job.)
 //! - `in-authenticated-entry-point`: some entry point running the node requires a signed-in user
-//!   (see `model::rails` for the evidence each framework accepts).
+//!   (see `model::rails`, `model::nextjs` and `model::laravel` for the evidence each framework accepts).
 //! - `in-otherwise-authenticated-entry-point`: some entry point running the node authenticates its
 //!   caller in another way than a user session: a machine's shared secret or signature, or a
 //!   path filter outside it (Next.js middleware / proxy matcher).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
 //! - `in-controller-that-authenticates`: another public action of the same controller requires a
-//!   signed-in user (so this one was opened up by a skip or an `only:`/`except:` filter).
+//!   signed-in user (so this one was opened up by a skip or an `only:`/`except:` filter). Laravel,
+//!   where routes are declared centrally: another route of the app requires one (in a snippet
+//!   without route files, another method of the controller through its own middleware).
 //! - `protected-rack-app`: the node names a mountable Rack app (`Sidekiq::Web`, `GoodJob::Engine`, …)
 //!   that the Rails app wraps in middleware somewhere (`Sidekiq::Web.use Rack::Auth::Basic`).
 //! - `public-model`: the node names a model whose table the schema shows without any owner or
 //!   tenant column (`user_id`, `account_id`, `organization_id`, …); unknown models are not public.
+//!   Laravel: a model with a `belongsTo` an owner (`User`, `Team`, `Organization`, …) is owned; the
+//!   class of a static call chain counts (`Document::with('x')->find($id)` → `Document`); a class
+//!   the app defines that is not an Eloquent model (a repository, a service) is public.
+//! - `contains-route-parameter` (Laravel): the node is or contains a variable that is a parameter
+//!   of the controller method (or route closure) around it which a route's `{segment}` fills —
+//!   `$id` of `show(string $id)` reached by `GET /documents/{id}`, or `$document` of
+//!   `show(Document $document)` reached by `{document}` (implicit route-model binding). In a
+//!   snippet without route files, `$id`/`$…_id`/`$…Id` scalars and model-typed parameters count.
 
 use std::path::Path;
 
@@ -154,10 +167,11 @@ pub enum BoolPredicate {
     PublicModel,
     ProtectedRackApp,
     InControllerThatAuthenticates,
+    ContainsRouteParameter,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
@@ -166,6 +180,7 @@ impl BoolPredicate {
         "in-controller-that-authenticates",
         "public-model",
         "protected-rack-app",
+        "contains-route-parameter",
     ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
@@ -182,6 +197,7 @@ impl BoolPredicate {
             "in-controller-that-authenticates" => {
                 Some(BoolPredicate::InControllerThatAuthenticates)
             }
+            "contains-route-parameter" => Some(BoolPredicate::ContainsRouteParameter),
             _ => None,
         }
     }
@@ -218,8 +234,46 @@ impl BoolPredicate {
             },
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
             BoolPredicate::ContainsRequestInput => contains_request_input(node, lang, src),
+            BoolPredicate::ContainsRouteParameter => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => contains_route_parameter(node, ctx, file, project),
+                _ => false,
+            },
         }
     }
+}
+
+/// See the module docs (`contains-route-parameter`). PHP variables only; a bounded walk.
+fn contains_route_parameter(
+    node: Node,
+    ctx: &PredCtx,
+    file: &Path,
+    project: &ProjectModel,
+) -> bool {
+    if ctx.lang != Lang::Php {
+        return false;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![node];
+    let mut visited = 0usize;
+    while let Some(n) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return false;
+        }
+        if n.kind() == "variable_name" {
+            let name = text(n, ctx.src).trim_start_matches('$');
+            if name != "this"
+                && seen.insert(name.to_string())
+                && project.is_route_parameter(file, ctx.lang, n, ctx.src, name)
+            {
+                return true;
+            }
+            continue;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
 }
 
 /// See the module docs. Walks the subtree with an explicit stack (no recursion on deep trees).
@@ -1600,6 +1654,51 @@ mod tests {
         assert_eq!(
             string_content(find(&tree, src, "\"SELECT $x\""), src),
             "SELECT $x"
+        );
+    }
+
+    #[test]
+    fn laravel_route_parameters_and_entry_points_in_a_snippet() {
+        let src = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Document;\nclass DocumentController extends Controller\n{\n    public function __construct() { $this->middleware('auth'); }\n    public function show(string $id, string $slug) { return Document::findOrFail($id); }\n    public function edit(Document $document) { return Document::where('slug', $slug)->first(); }\n}\n";
+        let (project, file) = ProjectModel::from_snippet(
+            Some(crate::detect::Framework::Laravel),
+            Lang::Php,
+            "app/Http/Controllers/DocumentController.php",
+            src,
+        );
+        let tree = parse(Lang::Php, src);
+        let ctx = PredCtx {
+            lang: Lang::Php,
+            src,
+            file: Some(&file),
+            project: Some(&project),
+        };
+        let is = |p: &str, needle: &str| {
+            BoolPredicate::parse(p)
+                .unwrap()
+                .eval(find(&tree, src, needle), &ctx)
+        };
+        assert!(is("contains-route-parameter", "Document::findOrFail($id)"));
+        assert!(is("contains-route-parameter", "Document $document"));
+        assert!(!is(
+            "contains-route-parameter",
+            "Document::where('slug', $slug)"
+        ));
+        assert!(is(
+            "in-authenticated-entry-point",
+            "Document::findOrFail($id)"
+        ));
+        assert!(!is(
+            "in-authorized-entry-point",
+            "Document::findOrFail($id)"
+        ));
+        assert!(
+            !is("public-model", "Document::findOrFail($id)"),
+            "unknown models are owned"
+        );
+        assert_eq!(
+            ValueFn::EntryPoint.eval(find(&tree, src, "Document::findOrFail($id)"), &ctx),
+            "DocumentController@show"
         );
     }
 }

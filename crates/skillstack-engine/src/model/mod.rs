@@ -6,6 +6,7 @@
 //! handler, a server action) that may be **authenticated** and **authorized** — and each
 //! framework fills it in its own module.
 
+pub mod laravel;
 pub mod nextjs;
 pub mod rails;
 
@@ -40,6 +41,7 @@ pub struct EntryPoint {
 pub enum AppFacts {
     Rails(rails::RailsApp),
     NextJs(nextjs::NextApp),
+    Laravel(laravel::LaravelApp),
 }
 
 /// Project-wide facts, per app.
@@ -69,14 +71,14 @@ impl ProjectModel {
                     AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
                 Framework::NextJs => AppFacts::NextJs(nextjs::NextApp::build(&root, budget)),
-                Framework::Laravel => continue,
+                Framework::Laravel => AppFacts::Laravel(laravel::LaravelApp::build(&root, budget)),
             };
             model.apps.insert((root, app.framework), facts);
         }
         model
     }
 
-    /// A model of one code snippet on its own, as a file at `path` in a Rails app (for rule
+    /// A model of one code snippet on its own, as a file at `path` in a Rails or Laravel app (for rule
     /// examples and skill code blocks, which have no app around them). Returns the model and the
     /// snippet's virtual absolute path.
     pub fn from_snippet(
@@ -98,12 +100,22 @@ impl ProjectModel {
             }
             model
                 .apps
-                .insert((root, Framework::Rails), AppFacts::Rails(app));
+                .insert((root.clone(), Framework::Rails), AppFacts::Rails(app));
         } else if framework == Some(Framework::NextJs) && lang.is_js_family() {
             let app = nextjs::NextApp::for_snippet(&root, &file, src);
             model
                 .apps
-                .insert((root, Framework::NextJs), AppFacts::NextJs(app));
+                .insert((root.clone(), Framework::NextJs), AppFacts::NextJs(app));
+        }
+        if framework == Some(Framework::Laravel) && lang == Lang::Php {
+            // No route files: public controller methods are entry points (see `model::laravel`).
+            let mut app = laravel::LaravelApp::new(&root);
+            if let Some(tree) = crate::analyze::parse(Lang::Php, src, Duration::from_secs(5)) {
+                app.add_file(&file, tree.root_node(), src);
+            }
+            model
+                .apps
+                .insert((root, Framework::Laravel), AppFacts::Laravel(app));
         }
         (model, file)
     }
@@ -138,15 +150,18 @@ impl ProjectModel {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
             Some(AppFacts::NextJs(app)) => app.entry_points_at(file, node, src),
+            Some(AppFacts::Laravel(app)) => app.entry_points_at(file, node, src),
             None => Vec::new(),
         }
     }
 
-    /// Does another entry point of the same controller (or route file) require a signed-in user?
+    /// Does another entry point require a signed-in user — for Rails another action of the same
+    /// controller, for Laravel another route of the app?
     pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
             Some(AppFacts::NextJs(app)) => app.authenticates_elsewhere(file, node, src),
+            Some(AppFacts::Laravel(app)) => app.authenticates_elsewhere(file, node, src),
             None => false,
         }
     }
@@ -156,7 +171,24 @@ impl ProjectModel {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_public_model(model),
             Some(AppFacts::NextJs(app)) => app.is_public_model(model),
+            Some(AppFacts::Laravel(app)) => app.is_public_model(model),
             None => false,
+        }
+    }
+
+    /// Is the parameter `param` (without `$`) of the entry point around `node` filled from the
+    /// URL (a `{param}` route segment)? Laravel only.
+    pub fn is_route_parameter(
+        &self,
+        file: &Path,
+        lang: Lang,
+        node: Node,
+        src: &str,
+        param: &str,
+    ) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::Laravel(app)) => app.is_route_parameter(file, node, src, param),
+            _ => false,
         }
     }
 

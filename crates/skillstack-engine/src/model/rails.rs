@@ -136,8 +136,8 @@ fn authz_body() -> &'static Regex {
     )
 }
 
-/// Columns that tie a row to an owner or a tenant.
-fn owner_column() -> &'static Regex {
+/// Columns that tie a row to an owner or a tenant (shared with the Laravel model).
+pub(crate) fn owner_column() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     lazy(
         &RE,

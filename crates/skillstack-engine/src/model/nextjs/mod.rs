@@ -674,8 +674,19 @@ fn procedure_authenticates(root: &str) -> bool {
     let lower = root.to_ascii_lowercase();
     !lower.starts_with("public")
         && [
-            "protected", "authed", "auth", "private", "admin", "user", "org", "team", "workspace",
-            "member", "session", "signedin", "loggedin",
+            "protected",
+            "authed",
+            "auth",
+            "private",
+            "admin",
+            "user",
+            "org",
+            "team",
+            "workspace",
+            "member",
+            "session",
+            "signedin",
+            "loggedin",
         ]
         .iter()
         .any(|p| lower.starts_with(p))

@@ -1,0 +1,1083 @@
+//! The Laravel app model: routes (see [`routes`]), controllers with their middleware, FormRequests,
+//! Eloquent models with their owner relations, and the tables the migrations create.
+//!
+//! An entry point is a controller method or a route closure that a route reaches. It is
+//! **authenticated** when authenticating middleware covers it: `auth`, `auth:sanctum`,
+//! `auth:api`, `auth.basic`, `verified`, `can:…`, an alias or group the app maps to an
+//! `Authenticate…` class (`app/Http/Kernel.php`, `bootstrap/app.php`) — on the route, a group
+//! around it, or the controller (`$this->middleware('auth')` with `only`/`except`, or the static
+//! `HasMiddleware::middleware()`), minus `withoutMiddleware`. It is **authorized** when a `can:`
+//! middleware (or spatie `role:`/`permission:`, Sanctum `abilities:`, an `IsAdmin`-style middleware or
+//! a group holding one), `->can()` or `->scopeBindings()` covers it, the controller calls
+//! `authorizeResource`, a FormRequest it takes has an `authorize()` that does more than
+//! `return true` (or a sign-in check), or its body (or a `$this->helper()` it calls) calls
+//! `$this->authorize…`, `Gate::authorize/allows/denies/inspect/check`, `->can()`/`->cannot()`,
+//! compares ownership with the current user, or answers 403 (`abort(403)`, `abort_unless(… user …)`).
+//! A constructor closure middleware that authorizes (`$this->middleware(function (…) {
+//! $this->checkPermission(…); … })`) covers every method. `signed` middleware counts as both: the
+//! URL's signature identifies the caller and covers the ids in it.
+//!
+//! Route files are read with the groups that load them: `bootstrap/app.php`'s
+//! `withRouting(web: …, api: …)` (the `web` and `api` middleware groups) and route service
+//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`).
+//!
+//! A controller method that no route the model read reaches is not an entry point — unless the
+//! app has no route files at all (a snippet), where a public method of a `…Controller` class is.
+
+pub mod classes;
+pub mod routes;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+use tree_sitter::Node;
+
+use crate::analyze::parse;
+use crate::lang::Lang;
+use crate::model::EntryPoint;
+use classes::{read_class, read_migration};
+pub use classes::{ClassFacts, ControllerMiddleware, MethodFacts};
+use routes::{array_items, singular, strings_in, Route, RouteAction};
+
+/// What the model knows about one Laravel app.
+#[derive(Debug, Default)]
+pub struct LaravelApp {
+    pub root: PathBuf,
+    pub routes: Vec<Route>,
+    /// Did the model read any route file? (Without routes, controller methods are entry points.)
+    pub has_route_files: bool,
+    /// Classes by fully qualified name.
+    pub classes: BTreeMap<String, ClassFacts>,
+    /// Tables and their columns from `database/migrations`, when there are any.
+    pub tables: Option<BTreeMap<String, Vec<String>>>,
+    /// Middleware aliases and groups that authenticate (`'auth' => Authenticate::class`).
+    pub auth_aliases: BTreeSet<String>,
+    /// Middleware aliases and groups that authorize (`'admin' => [IsAdmin::class]`).
+    pub authz_aliases: BTreeSet<String>,
+    /// Fully qualified names by short name, for lookups by the short names routes and hints use.
+    short_index: BTreeMap<String, Vec<String>>,
+    /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
+    has_models: std::sync::OnceLock<bool>,
+}
+
+/// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
+fn lazy(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("a constant, tested pattern"))
+}
+
+/// Middleware that requires a signed-in user.
+fn authn_middleware() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"^(auth|auth[:.].*|verified|password\.confirm|can:.+|\w*Authenticate\w*|EnsureEmailIsVerified|Authorize:.+)$",
+    )
+}
+
+/// Middleware that checks what a signed-in user may do (and so requires one): `can:`, spatie's
+/// `role:`/`permission:`, Sanctum's `abilities:`, or a project middleware named for admins, roles
+/// or permissions (`IsAdmin`, `EnsureUserHasRole`).
+fn authz_middleware() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(can:.+|Authorize:.+|role:.+|permission:.+|role_or_permission:.+|abilities:.+|ability:.+|\w*(admin|role|permission|owner|staff|superuser)\w*)$",
+    )
+}
+
+/// Authorization evidence in a method body.
+fn authz_body() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?x)
+        \$this->authorize(ForUser)?\s*\(
+        | \bGate::(authorize|allows|denies|inspect|check|any|none|forUser)\b
+        | \bGate::[a-z]\w*\(\s*\)\s*->\s*(authorize|allows|denies|inspect|check)
+        | ->\s*(can|cannot|cant)\s*\(
+        | \bpolicy\s*\(
+        | \babort\s*\(\s*(403|401|404|Response::HTTP_(FORBIDDEN|UNAUTHORIZED|NOT_FOUND))
+        | \babort_(if|unless)\s*\([^;]*(user|auth|Auth::|owner|->can)
+        | AuthorizationException | AccessDeniedHttpException
+        | (===|!==|==|!=)\s*(\$request->user\(\)|\$this->user\(\)|auth\(\)->user\(\)|Auth::user\(\)|\$user)(\??->id)?\b
+        | (\$request->user\(\)|auth\(\)->user\(\)|Auth::user\(\)|\$user)(\??->id)?\s*(===|!==|==|!=)
+        | (auth\(\)->id\(\)|Auth::id\(\)|\$request->user\(\)->id)\s*(===|!==|==|!=)
+        | (===|!==|==|!=)\s*(auth\(\)->id\(\)|Auth::id\(\))",
+    )
+}
+
+/// Names of helper methods that authorize.
+fn authz_helper() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)authoriz|permission|policy|^(ensure|check|verify)\w*(owner|access|member|admin|can)|^can[A-Z_]|^userCan",
+    )
+}
+
+/// A closure registered as controller middleware in a constructor.
+fn closure_middleware() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(&RE, r"\$this->middleware\(\s*(static\s+)?(function|fn)\b")
+}
+
+/// A FormRequest `authorize()` that only says yes, or only checks that someone is signed in.
+fn trivial_authorize() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?s)\A[^{]*\{\s*return\s+(true|\$this->user\(\)\s*!==?\s*null|null\s*!==?\s*\$this->user\(\)|auth\(\)->check\(\)|Auth::check\(\)|\(bool\)\s*\$this->user\(\))\s*;\s*\}\s*\z",
+    )
+}
+
+pub(crate) fn txt<'s>(n: Node, src: &'s str) -> &'s str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+fn short_name(name: &str) -> &str {
+    name.rsplit('\\').next().unwrap_or(name)
+}
+
+/// The text of a plain string literal (no interpolation), without quotes.
+pub(crate) fn string_value(n: Node, src: &str) -> Option<String> {
+    match n.kind() {
+        "string" => {
+            let t = txt(n, src);
+            let inner = t.get(1..t.len().saturating_sub(1))?;
+            // `'App\\Http\\X'` names the same class as `'App\Http\X'`.
+            Some(inner.replace("\\\\", "\\"))
+        }
+        "encapsed_string" => {
+            let mut c = n.walk();
+            if n.named_children(&mut c)
+                .any(|k| k.kind() != "string_content")
+            {
+                return None;
+            }
+            let t = txt(n, src);
+            Some(t.get(1..t.len().saturating_sub(1))?.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The file's namespace and `use` imports: alias → fully qualified name (`""` → the namespace).
+pub(crate) fn php_uses(root: Node, src: &str) -> BTreeMap<String, String> {
+    let mut uses = BTreeMap::new();
+    let mut c = root.walk();
+    for stmt in root.named_children(&mut c) {
+        match stmt.kind() {
+            "namespace_definition" => {
+                if let Some(n) = stmt.child_by_field_name("name") {
+                    uses.insert(String::new(), txt(n, src).to_string());
+                }
+            }
+            "namespace_use_declaration" => {
+                let mut c2 = stmt.walk();
+                for clause in stmt.named_children(&mut c2) {
+                    if clause.kind() != "namespace_use_clause" {
+                        continue;
+                    }
+                    let Some(name) = clause
+                        .named_child(0)
+                        .map(|n| txt(n, src).trim_start_matches('\\').to_string())
+                    else {
+                        continue;
+                    };
+                    let alias = clause
+                        .child_by_field_name("alias")
+                        .map(|a| txt(a, src).to_string())
+                        .unwrap_or_else(|| short_name(&name).to_string());
+                    uses.insert(alias, name);
+                }
+            }
+            _ => {}
+        }
+    }
+    uses
+}
+
+/// Resolves a class name as PHP does in a file with these `use`s: `\X` is global, an imported
+/// first segment is replaced, anything else is relative to the namespace. `namespace` overrides
+/// the file's own (route strings like `'X@y'` are global: pass `""` and no namespace entry).
+pub(crate) fn resolve_name(name: &str, uses: &BTreeMap<String, String>, namespace: &str) -> String {
+    if let Some(global) = name.strip_prefix('\\') {
+        return global.to_string();
+    }
+    let (first, rest) = match name.split_once('\\') {
+        Some((f, r)) => (f, Some(r)),
+        None => (name, None),
+    };
+    if let Some(full) = uses.get(first).filter(|_| !first.is_empty()) {
+        return match rest {
+            Some(r) => format!("{full}\\{r}"),
+            None => full.clone(),
+        };
+    }
+    let ns = if namespace.is_empty() {
+        uses.get("").map(String::as_str).unwrap_or("")
+    } else {
+        namespace
+    };
+    if ns.is_empty() || name.contains('\\') && name.starts_with("App\\") {
+        name.to_string()
+    } else {
+        format!("{ns}\\{name}")
+    }
+}
+
+impl LaravelApp {
+    /// An empty app at `root` (files are added with [`LaravelApp::add_file`]).
+    pub fn new(root: &Path) -> LaravelApp {
+        LaravelApp {
+            root: root.to_path_buf(),
+            ..Default::default()
+        }
+    }
+
+    /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
+    /// that load routes and name middleware, every class under `app/`, and the migrations.
+    pub fn build(root: &Path, budget: Duration) -> LaravelApp {
+        let mut app = LaravelApp::new(root);
+        for f in crate::model::app_files(root, &["app"], &["php"]) {
+            let Ok(src) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let Some(tree) = parse(Lang::Php, &src, budget) else {
+                continue;
+            };
+            app.add_file(&f, tree.root_node(), &src);
+            if f.ends_with("app/Http/Kernel.php") {
+                app.read_aliases(tree.root_node(), &src);
+            }
+        }
+        let bootstrap = root.join("bootstrap/app.php");
+        let mut route_sources: Vec<PathBuf> = crate::model::app_files(root, &["routes"], &["php"])
+            .into_iter()
+            .filter(|f| {
+                !f.file_name()
+                    .is_some_and(|n| n == "channels.php" || n == "console.php")
+            })
+            .collect();
+        app.has_route_files = !route_sources.is_empty();
+        if let Ok(src) = std::fs::read_to_string(&bootstrap) {
+            if let Some(tree) = parse(Lang::Php, &src, budget) {
+                app.read_aliases(tree.root_node(), &src);
+            }
+            route_sources.push(bootstrap);
+        }
+        // Route service providers load route files with groups around them (`app/Providers`,
+        // or elsewhere under `app/` in apps that organise by domain).
+        route_sources.extend(
+            crate::model::app_files(root, &["app"], &["php"])
+                .into_iter()
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.contains("Route") && n.contains("Provider"))
+                }),
+        );
+        let route_sources: Vec<PathBuf> = route_sources
+            .into_iter()
+            .map(|f| crate::paths::absolute(&f).unwrap_or(f))
+            .collect();
+        app.routes = routes::read_routes(root, &route_sources, budget);
+        let migrations = crate::model::app_files(root, &["database/migrations"], &["php"]);
+        if !migrations.is_empty() {
+            let mut tables = BTreeMap::new();
+            for f in migrations {
+                let Ok(src) = std::fs::read_to_string(&f) else {
+                    continue;
+                };
+                if let Some(tree) = parse(Lang::Php, &src, budget) {
+                    read_migration(tree.root_node(), &src, &mut tables);
+                }
+            }
+            app.tables = Some(tables);
+        }
+        app
+    }
+
+    /// Adds the classes defined in one parsed file.
+    pub fn add_file(&mut self, file: &Path, root: Node, src: &str) {
+        let uses = php_uses(root, src);
+        let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "class_declaration" {
+                let facts = read_class(n, &abs, src, &uses);
+                let names = self
+                    .short_index
+                    .entry(facts.short().to_string())
+                    .or_default();
+                if !names.contains(&facts.name) {
+                    names.push(facts.name.clone());
+                }
+                self.classes.insert(facts.name.clone(), facts);
+                continue;
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c).filter(|k| {
+                matches!(
+                    k.kind(),
+                    "class_declaration" | "namespace_definition" | "compound_statement"
+                )
+            }));
+        }
+    }
+
+    /// Middleware aliases and groups that authenticate, from `app/Http/Kernel.php`
+    /// (`$middlewareAliases`, `$routeMiddleware`, `$middlewareGroups`) or `bootstrap/app.php`
+    /// (`$middleware->alias([…])`, `->group('x', […])`).
+    fn read_aliases(&mut self, root: Node, src: &str) {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "array_creation_expression" {
+                for (k, v) in array_items(n) {
+                    let Some(key) = k.and_then(|k| string_value(k, src)) else {
+                        continue;
+                    };
+                    let values = strings_in(&[v], src);
+                    if values.iter().any(|m| self.authorizes_name(m)) {
+                        self.authz_aliases.insert(key.clone());
+                    }
+                    if values.iter().any(|m| self.authenticates_name(m)) {
+                        self.auth_aliases.insert(key);
+                    }
+                }
+            }
+            if n.kind() == "member_call_expression"
+                && n.child_by_field_name("name").is_some_and(|m| {
+                    matches!(txt(m, src), "group" | "appendToGroup" | "prependToGroup")
+                })
+            {
+                if let Some(args) = n.child_by_field_name("arguments") {
+                    let mut c = args.walk();
+                    let vals: Vec<Node> = args
+                        .named_children(&mut c)
+                        .filter_map(|a| a.named_child(a.named_child_count().saturating_sub(1)))
+                        .collect();
+                    if let (Some(name), Some(list)) = (
+                        vals.first().and_then(|v| string_value(*v, src)),
+                        vals.get(1),
+                    ) {
+                        let values = strings_in(&[*list], src);
+                        if values.iter().any(|m| self.authorizes_name(m)) {
+                            self.authz_aliases.insert(name.clone());
+                        }
+                        if values.iter().any(|m| self.authenticates_name(m)) {
+                            self.auth_aliases.insert(name);
+                        }
+                    }
+                }
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+    }
+
+    /// Does this middleware (as a route names it) require a signed-in user?
+    pub fn authenticates_name(&self, m: &str) -> bool {
+        let m = m.trim_start_matches('\\');
+        let base = short_name(m);
+        (authn_middleware().is_match(m) || authn_middleware().is_match(base))
+            && !matches!(base, "AuthenticateSession" | "RedirectIfAuthenticated")
+            || self.auth_aliases.contains(m)
+            || self.authorizes_name(m)
+    }
+
+    /// Does this middleware decide what the signed-in user may do (and so require one)?
+    pub fn authorizes_name(&self, m: &str) -> bool {
+        let m = m.trim_start_matches('\\');
+        authz_middleware().is_match(m)
+            || authz_middleware().is_match(short_name(m))
+            || self.authz_aliases.contains(m)
+    }
+
+    /// A class by the name a route or a type hint gives it (fully qualified, or a unique short name).
+    fn class(&self, name: &str) -> Option<&ClassFacts> {
+        let name = name.trim_start_matches('\\');
+        if let Some(c) = self.classes.get(name) {
+            return Some(c);
+        }
+        match self.short_index.get(short_name(name))?.as_slice() {
+            [only] => self.classes.get(only),
+            _ => None,
+        }
+    }
+
+    /// The class and its known ancestors, the class first.
+    fn chain<'a>(&'a self, class: &'a ClassFacts) -> Vec<&'a ClassFacts> {
+        let mut out = vec![class];
+        let mut cur = class;
+        while let Some(parent) = cur.parent.as_deref().and_then(|p| self.class(p)) {
+            if out.iter().any(|c| c.name == parent.name) || out.len() > 16 {
+                break;
+            }
+            out.push(parent);
+            cur = parent;
+        }
+        out
+    }
+
+    fn find_method<'a>(&'a self, class: &'a ClassFacts, name: &str) -> Option<&'a MethodFacts> {
+        self.chain(class)
+            .into_iter()
+            .find_map(|k| k.methods.iter().find(|m| m.name == name))
+    }
+
+    /// The class in `class`'s chain that defines `method`.
+    fn defining_class<'a>(&'a self, class: &'a ClassFacts, method: &str) -> Option<&'a ClassFacts> {
+        self.chain(class)
+            .into_iter()
+            .find(|k| k.methods.iter().any(|m| m.name == method))
+    }
+
+    fn controller_middleware(&self, class: &ClassFacts, method: &str) -> Vec<String> {
+        self.chain(class)
+            .iter()
+            .flat_map(|k| k.middleware.iter())
+            .filter(|m| m.applies_to(method))
+            .flat_map(|m| m.names.iter().cloned())
+            .collect()
+    }
+
+    /// Authorization evidence in a method body, or in a `$this->helper()` it calls.
+    fn body_authorizes(&self, class: &ClassFacts, body: &str) -> bool {
+        if authz_body().is_match(body) {
+            return true;
+        }
+        static CALL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        lazy(&CALL, r"\$this->(\w+)\s*\(")
+            .captures_iter(body)
+            .filter_map(|c| c.get(1))
+            .any(|m| {
+                let name = m.as_str();
+                authz_helper().is_match(name)
+                    || self
+                        .find_method(class, name)
+                        .is_some_and(|h| authz_body().is_match(&h.body))
+            })
+    }
+
+    /// A FormRequest parameter whose `authorize()` really authorizes.
+    fn form_request_authorizes(&self, method: &MethodFacts) -> bool {
+        method.params.iter().any(|(ty, _)| {
+            !ty.is_empty()
+                && self.class(ty).is_some_and(|c| {
+                    self.find_method(c, "authorize")
+                        .is_some_and(|a| !trivial_authorize().is_match(&a.body))
+                })
+        })
+    }
+
+    /// Describes `method` of `class` reached by `route` (none for a snippet without routes).
+    fn entry_point(
+        &self,
+        class: &ClassFacts,
+        method: &str,
+        route: Option<&Route>,
+        extra_body: &str,
+    ) -> EntryPoint {
+        let ctrl = self.controller_middleware(class, method);
+        let route_mw: &[String] = route.map(|r| r.middleware.as_slice()).unwrap_or(&[]);
+        let all_mw = route_mw.iter().chain(ctrl.iter());
+        let mut authenticated = false;
+        let mut authorized = route.is_some_and(|r| r.authorizes);
+        for m in all_mw {
+            authenticated |= self.authenticates_name(m) || signed(m);
+            authorized |= self.authorizes_name(m) || signed(m);
+        }
+        let facts = self.find_method(class, method);
+        authorized = authorized
+            || self.chain(class).iter().any(|k| {
+                k.authorize_resource
+                    || closure_middleware().is_match(&k.constructor)
+                        && self.body_authorizes(k, &k.constructor)
+            })
+            || facts.is_some_and(|m| {
+                self.body_authorizes(class, &m.body) || self.form_request_authorizes(m)
+            })
+            || (!extra_body.is_empty() && self.body_authorizes(class, extra_body));
+        let mut name = format!("{}@{}", class.short(), method);
+        if let Some(r) = route {
+            name.push_str(&format!(" ({} {})", r.verbs.join("|"), r.uri));
+        }
+        EntryPoint {
+            name,
+            authenticated,
+            authenticated_otherwise: false,
+            authorized,
+        }
+    }
+
+    /// The routes that reach `method` of `class` (directly, or through a subclass that inherits it).
+    fn routes_to<'a>(&'a self, class: &ClassFacts, method: &str) -> Vec<&'a Route> {
+        self.routes
+            .iter()
+            .filter(|r| match &r.action {
+                RouteAction::Controller {
+                    class: rc,
+                    method: rm,
+                } => {
+                    rm == method
+                        && self.class(rc).is_some_and(|target| {
+                            self.defining_class(target, method)
+                                .is_some_and(|d| d.name == class.name)
+                        })
+                }
+                RouteAction::Closure { .. } => false,
+            })
+            .collect()
+    }
+
+    /// The entry points that run the code at `node` in `file`: the routed controller method
+    /// around it (or, in a private method, the routed methods of its class that call it), or the
+    /// route closure around it.
+    pub fn entry_points_at(&self, file: &Path, node: Node, src: &str) -> Vec<EntryPoint> {
+        let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let Some(method) = ancestor(node, &["method_declaration"]) else {
+            return self.closure_entry_points(&abs, node, src);
+        };
+        let Some(class_node) = ancestor(method, &["class_declaration"]) else {
+            return vec![];
+        };
+        let uses = php_uses(root_of(class_node), src);
+        let class_name = class_node
+            .child_by_field_name("name")
+            .map(|n| {
+                resolve_name(
+                    txt(n, src),
+                    &BTreeMap::new(),
+                    uses.get("").map_or("", |s| s),
+                )
+            })
+            .unwrap_or_default();
+        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+            return vec![];
+        };
+        let method_name = method
+            .child_by_field_name("name")
+            .map(|n| txt(n, src))
+            .unwrap_or("");
+        let Some(me) = class.methods.iter().find(|m| m.name == method_name) else {
+            return vec![];
+        };
+        let targets: Vec<(&MethodFacts, &str)> = if me.public {
+            vec![(me, "")]
+        } else {
+            let call = format!("$this->{method_name}(");
+            class
+                .methods
+                .iter()
+                .filter(|m| m.public && m.body.contains(&call))
+                .map(|m| (m, me.body.as_str()))
+                .collect()
+        };
+        let mut out = Vec::new();
+        for (m, extra) in targets {
+            if self.has_route_files {
+                for r in self.routes_to(class, &m.name) {
+                    out.push(self.entry_point(class, &m.name, Some(r), extra));
+                }
+            } else if class.short().ends_with("Controller") && m.name != "__construct" {
+                out.push(self.entry_point(class, &m.name, None, extra));
+            }
+        }
+        out
+    }
+
+    fn closure_entry_points(&self, file: &Path, node: Node, src: &str) -> Vec<EntryPoint> {
+        let mut out = Vec::new();
+        let mut cur = Some(node);
+        while let Some(n) = cur {
+            if matches!(n.kind(), "anonymous_function" | "arrow_function") {
+                for r in self.routes.iter().filter(|r| {
+                    r.file == file
+                        && r.action
+                            == RouteAction::Closure {
+                                start_byte: n.start_byte(),
+                            }
+                }) {
+                    let authorized = r.authorizes
+                        || r.middleware
+                            .iter()
+                            .any(|m| self.authorizes_name(m) || signed(m))
+                        || authz_body().is_match(txt(n, src));
+                    out.push(EntryPoint {
+                        name: format!("route closure ({} {})", r.verbs.join("|"), r.uri),
+                        authenticated: r
+                            .middleware
+                            .iter()
+                            .any(|m| self.authenticates_name(m) || signed(m)),
+                        authenticated_otherwise: false,
+                        authorized,
+                    });
+                }
+            }
+            cur = n.parent();
+        }
+        out
+    }
+
+    /// Does the app authenticate some route? (Then a mutating route left outside every
+    /// authenticating group stands out.) Without route files (a snippet): does another public
+    /// method of the controller around `node` require sign-in through controller middleware?
+    pub fn authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
+        if !self.has_route_files {
+            let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+            let here = ancestor(node, &["method_declaration"])
+                .and_then(|m| m.child_by_field_name("name"))
+                .map(|n| txt(n, src))
+                .unwrap_or("");
+            return self.classes.values().filter(|c| c.file == abs).any(|c| {
+                c.methods.iter().any(|m| {
+                    m.public
+                        && m.name != here
+                        && m.name != "__construct"
+                        && self
+                            .controller_middleware(c, &m.name)
+                            .iter()
+                            .any(|mw| self.authenticates_name(mw))
+                })
+            });
+        }
+        self.routes.iter().any(|r| {
+            r.middleware.iter().any(|m| self.authenticates_name(m))
+                || match &r.action {
+                    RouteAction::Controller { class, method } => {
+                        self.class(class).is_some_and(|c| {
+                            self.controller_middleware(c, method)
+                                .iter()
+                                .any(|m| self.authenticates_name(m))
+                        })
+                    }
+                    RouteAction::Closure { .. } => false,
+                }
+        })
+    }
+
+    /// Is the method parameter `param` (without `$`) of the entry point around `node` filled from
+    /// the URL? A model-typed parameter is when a route's `{param}` segment has its name (implicit
+    /// binding); a scalar one when a route to the method has any `{…}` segment. Without route
+    /// files (a snippet), scalar parameters named `id` or `…_id`/`…Id` and model-typed ones are.
+    pub fn is_route_parameter(&self, file: &Path, node: Node, src: &str, param: &str) -> bool {
+        let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let Some(method) = ancestor(node, &["method_declaration"])
+            .or_else(|| (node.kind() == "method_declaration").then_some(node))
+        else {
+            return false;
+        };
+        let Some(class_node) = ancestor(method, &["class_declaration"]) else {
+            return false;
+        };
+        let uses = php_uses(root_of(class_node), src);
+        let class_name = class_node
+            .child_by_field_name("name")
+            .map(|n| {
+                resolve_name(
+                    txt(n, src),
+                    &BTreeMap::new(),
+                    uses.get("").map_or("", |s| s),
+                )
+            })
+            .unwrap_or_default();
+        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+            return false;
+        };
+        let method_name = method
+            .child_by_field_name("name")
+            .map(|n| txt(n, src))
+            .unwrap_or("");
+        let Some(m) = class
+            .methods
+            .iter()
+            .find(|m| m.name == method_name && m.public)
+        else {
+            return false;
+        };
+        let Some((ty, _)) = m.params.iter().find(|(_, n)| n == param) else {
+            return false;
+        };
+        let scalar = ty.is_empty() || matches!(ty.as_str(), "int" | "string");
+        // A model that resolves its own bindings (scoped to the user, as Firefly III's
+        // `routeBinder`s are) is not implicit binding.
+        let model_typed = !scalar
+            && self.class(ty).is_none_or(|c| {
+                self.is_model(c) && !self.chain(c).iter().any(|k| k.custom_binding)
+            });
+        if !self.has_route_files {
+            static ID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+            return model_typed || scalar && lazy(&ID, r"^(id|uuid|\w+_id|\w+Id)$").is_match(param);
+        }
+        self.routes_to(class, method_name).iter().any(|r| {
+            let segments: Vec<&str> = r
+                .uri
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .map(|s| s.trim_end_matches('?').split(':').next().unwrap_or(s))
+                .collect();
+            if model_typed {
+                segments.iter().any(|s| {
+                    *s == param
+                        || singular(s) == param
+                        || s.replace('_', "") == param.to_lowercase()
+                })
+            } else {
+                scalar && !segments.is_empty()
+            }
+        })
+    }
+
+    fn is_model(&self, class: &ClassFacts) -> bool {
+        self.chain(class).iter().any(|k| {
+            k.parent.as_deref().is_some_and(|p| {
+                matches!(
+                    p.trim_start_matches('\\'),
+                    "Illuminate\\Database\\Eloquent\\Model"
+                        | "Illuminate\\Foundation\\Auth\\User"
+                        | "Illuminate\\Database\\Eloquent\\Relations\\Pivot"
+                        | "Jenssegers\\Mongodb\\Eloquent\\Model"
+                        | "MongoDB\\Laravel\\Eloquent\\Model"
+                )
+            }) || k.name.contains("\\Models\\")
+        })
+    }
+
+    /// Is `model` (as the code names it — `Document`, or a static call chain such as
+    /// `Document::with('x')->findOrFail($id)`) public data? A class the app defines that is not an
+    /// Eloquent model is (there is no owner to check); a model is when it has no `belongsTo` an
+    /// owner (`User`, `Team`, `Organization`, …) and the migrations show its table without an
+    /// owner or tenant column. Unknown names are not public — except that, when the app defines
+    /// models, a name that is none of its classes is not treated as one.
+    pub fn is_public_model(&self, model: &str) -> bool {
+        let name = model.split("::").next().unwrap_or(model).trim();
+        let name = short_name(name.trim_start_matches('\\'));
+        let candidates: Vec<&ClassFacts> = self
+            .short_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.classes.get(n))
+            .collect();
+        let app_has_models = *self
+            .has_models
+            .get_or_init(|| self.classes.values().any(|c| self.is_model(c)));
+        let Some(class) = candidates.iter().find(|c| self.is_model(c)) else {
+            // A class of the app that is not a model (a repository, a service), or a name from
+            // a package: nothing here says it holds owned records.
+            return !candidates.is_empty() || app_has_models;
+        };
+        let owner = super::rails::owner_column();
+        if class
+            .belongs_to
+            .iter()
+            .any(|b| owner.is_match(&format!("{}_id", snake(b))))
+        {
+            return false;
+        }
+        let Some(tables) = &self.tables else {
+            return false;
+        };
+        let table = class
+            .table
+            .clone()
+            .unwrap_or_else(|| super::rails::table_name(class.short()));
+        match tables.get(&table) {
+            Some(columns) => !columns.iter().any(|c| owner.is_match(c)),
+            None => false,
+        }
+    }
+}
+
+/// `signed` middleware: the URL's signature stands in for a user and covers the ids in it.
+fn signed(m: &str) -> bool {
+    m == "signed" || m.starts_with("signed:") || short_name(m) == "ValidateSignature"
+}
+
+fn snake(name: &str) -> String {
+    let mut s = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                s.push('_');
+            }
+            s.push(ch.to_ascii_lowercase());
+        } else {
+            s.push(ch);
+        }
+    }
+    s
+}
+
+fn ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if kinds.contains(&n.kind()) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+fn root_of(node: Node) -> Node {
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        cur = p;
+    }
+    cur
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(files: &[(&str, &str)]) -> (tempfile::TempDir, LaravelApp) {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, body) in files {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, body).unwrap();
+        }
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        let a = LaravelApp::build(&root, Duration::from_secs(5));
+        (dir, a)
+    }
+
+    /// The entry points of the method `method` in the file `rel`.
+    fn eps(dir: &tempfile::TempDir, a: &LaravelApp, rel: &str, needle: &str) -> Vec<EntryPoint> {
+        let path = crate::paths::absolute(dir.path()).unwrap().join(rel);
+        let src = std::fs::read_to_string(&path).unwrap();
+        let tree = parse(Lang::Php, &src, Duration::from_secs(5)).unwrap();
+        let at = src.find(needle).expect("needle in source");
+        let node = tree
+            .root_node()
+            .descendant_for_byte_range(at, at + needle.len())
+            .unwrap();
+        a.entry_points_at(&path, node, &src)
+    }
+
+    const ROUTES: &str = r#"<?php
+use App\Http\Controllers\DocumentController;
+use App\Http\Controllers\NoteController;
+Route::post('/hooks/stripe', [DocumentController::class, 'hook']);
+Route::middleware('auth:sanctum')->group(function () {
+    Route::resource('documents', DocumentController::class)->only(['show', 'update', 'destroy']);
+    Route::get('/notes/{note}', [NoteController::class, 'show']);
+    Route::put('/notes/{id}', [NoteController::class, 'update'])->middleware('can:update-notes');
+});
+Route::get('/open/{id}', fn (string $id) => Note::findOrFail($id));
+"#;
+
+    const DOCS: &str = r#"<?php
+namespace App\Http\Controllers;
+
+use App\Http\Requests\UpdateDocumentRequest;
+use App\Models\Document;
+
+class DocumentController extends Controller
+{
+    public function show(Document $document) { return $document; }
+    public function update(UpdateDocumentRequest $request, Document $document) { $document->update($request->validated()); }
+    public function destroy(string $id) { $doc = Document::findOrFail($id); $this->authorize('delete', $doc); }
+    public function hook() { $this->load(); }
+    private function load() { return Document::first(); }
+}
+"#;
+
+    const NOTES: &str = r#"<?php
+namespace App\Http\Controllers;
+
+use App\Models\Note;
+
+class NoteController extends Controller
+{
+    public function __construct() { $this->middleware('verified')->except('index'); }
+    public function show(Note $note) { abort_unless($note->user_id === auth()->id(), 403); return $note; }
+    public function update(string $id) { return Note::findOrFail($id); }
+}
+"#;
+
+    const REQUEST: &str = "<?php\nnamespace App\\Http\\Requests;\nuse Illuminate\\Foundation\\Http\\FormRequest;\nclass UpdateDocumentRequest extends FormRequest\n{\n    public function authorize(): bool\n    {\n        return $this->user()->can('update', $this->route('document'));\n    }\n}\n";
+
+    const MODELS: &str = "<?php\nnamespace App\\Models;\nuse Illuminate\\Database\\Eloquent\\Model;\nclass Document extends Model\n{\n    public function owner() { return $this->belongsTo(User::class); }\n}\nclass Country extends Model {}\nclass Note extends Model { protected $table = 'my_notes'; }\n";
+
+    const MIGRATION: &str = "<?php\nreturn new class extends Migration {\n    public function up(): void {\n        Schema::create('countries', function (Blueprint $table) { $table->id(); $table->string('name'); });\n        Schema::create('my_notes', function (Blueprint $table) { $table->foreignIdFor(User::class); });\n    }\n};\n";
+
+    fn fixture() -> (tempfile::TempDir, LaravelApp) {
+        app(&[
+            ("routes/web.php", ROUTES),
+            ("app/Http/Controllers/DocumentController.php", DOCS),
+            ("app/Http/Controllers/NoteController.php", NOTES),
+            ("app/Http/Requests/UpdateDocumentRequest.php", REQUEST),
+            ("app/Models/Document.php", MODELS),
+            (
+                "database/migrations/2025_01_01_000000_create.php",
+                MIGRATION,
+            ),
+        ])
+    }
+
+    #[test]
+    fn routed_methods_get_route_and_controller_evidence() {
+        let (d, a) = fixture();
+        let f = "app/Http/Controllers/DocumentController.php";
+        let show = eps(&d, &a, f, "return $document;");
+        assert_eq!(show.len(), 1);
+        assert_eq!(
+            show[0].name,
+            "DocumentController@show (GET /documents/{document})"
+        );
+        assert!(show[0].authenticated && !show[0].authorized);
+        let update = eps(&d, &a, f, "$document->update");
+        assert!(
+            update[0].authenticated && update[0].authorized,
+            "FormRequest authorize()"
+        );
+        let destroy = eps(&d, &a, f, "Document::findOrFail($id)");
+        assert!(destroy[0].authorized, "$this->authorize");
+        let hook = eps(&d, &a, f, "Document::first()");
+        assert_eq!(
+            hook.len(),
+            1,
+            "the private loader runs for the routed caller"
+        );
+        assert_eq!(hook[0].name, "DocumentController@hook (POST /hooks/stripe)");
+        assert!(!hook[0].authenticated);
+
+        let n = "app/Http/Controllers/NoteController.php";
+        let show = eps(&d, &a, n, "return $note;");
+        assert!(
+            show[0].authenticated && show[0].authorized,
+            "abort_unless ownership"
+        );
+        let update = eps(&d, &a, n, "Note::findOrFail($id)");
+        assert!(
+            update[0].authenticated && update[0].authorized,
+            "can: middleware"
+        );
+
+        let closure = eps(&d, &a, "routes/web.php", "Note::findOrFail($id)");
+        assert_eq!(closure.len(), 1);
+        assert_eq!(closure[0].name, "route closure (GET /open/{id})");
+        assert!(!closure[0].authenticated);
+        let path = crate::paths::absolute(d.path())
+            .unwrap()
+            .join("routes/web.php");
+        let tree = parse(Lang::Php, ROUTES, Duration::from_secs(5)).unwrap();
+        assert!(a.authenticates_elsewhere(&path, tree.root_node(), ROUTES));
+    }
+
+    #[test]
+    fn controller_middleware_and_unrouted_methods() {
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse Illuminate\\Routing\\Controllers\\Middleware;\nclass A extends Controller implements HasMiddleware\n{\n    public static function middleware(): array { return [new Middleware('auth', except: ['index'])]; }\n    public function index() { return 1; }\n    public function show() { return 2; }\n}\nclass BController extends Controller\n{\n    public function __construct() { $this->middleware('auth', ['only' => ['edit']]); }\n    public function edit() { return 3; }\n    public function view() { return 4; }\n}\nclass CController extends Controller\n{\n    public function __construct() { $this->middleware(function ($request, $next) { $this->checkPermission('settings-manage'); return $next($request); }); }\n    public function show() { return 5; }\n}\n";
+        let routes = "<?php\nRoute::get('/a', [App\\Http\\Controllers\\A::class, 'index']);\nRoute::get('/a/{x}', [App\\Http\\Controllers\\A::class, 'show']);\nRoute::get('/b', 'App\\Http\\Controllers\\BController@edit');\n";
+        let (d, a) = app(&[
+            ("app/Http/Controllers/A.php", ctrl),
+            ("routes/web.php", routes),
+        ]);
+        let f = "app/Http/Controllers/A.php";
+        assert!(!eps(&d, &a, f, "return 1;")[0].authenticated);
+        assert!(eps(&d, &a, f, "return 2;")[0].authenticated);
+        assert!(eps(&d, &a, f, "return 3;")[0].authenticated);
+        assert!(eps(&d, &a, f, "return 4;").is_empty(), "not routed");
+        assert!(!eps(&d, &a, f, "return 2;")[0].authorized);
+
+        // Without route files, public methods of controllers are entry points.
+        let (d2, b) = app(&[("app/Http/Controllers/A.php", ctrl)]);
+        let view = eps(&d2, &b, f, "return 4;");
+        assert_eq!(view.len(), 1);
+        assert!(!view[0].authenticated);
+        assert!(eps(&d2, &b, f, "return 3;")[0].authenticated);
+        assert!(
+            eps(&d2, &b, f, "return 5;")[0].authorized,
+            "closure middleware checks a permission"
+        );
+    }
+
+    #[test]
+    fn aliases_from_kernel_and_bootstrap() {
+        let kernel = "<?php\nnamespace App\\Http;\nclass Kernel extends HttpKernel\n{\n    protected $middlewareAliases = [\n        'member' => \\App\\Http\\Middleware\\AuthenticateMember::class,\n        'guest' => \\App\\Http\\Middleware\\RedirectIfAuthenticated::class,\n    ];\n    protected $middlewareGroups = ['staff' => ['web', 'auth'], 'web' => [\\Illuminate\\Session\\Middleware\\AuthenticateSession::class]];\n}\n";
+        let boot = "<?php\nreturn Application::configure()->withMiddleware(function ($middleware) {\n    $middleware->alias(['sso' => \\App\\Http\\Middleware\\AuthenticateSso::class]);\n    $middleware->group('panel', ['web', 'auth:admin']);\n})->create();\n";
+        let (_d, a) = app(&[("app/Http/Kernel.php", kernel), ("bootstrap/app.php", boot)]);
+        for m in [
+            "member",
+            "staff",
+            "sso",
+            "panel",
+            "auth",
+            "auth:sanctum",
+            "verified",
+        ] {
+            assert!(a.authenticates_name(m), "{m}");
+        }
+        assert!(
+            a.authorizes_name("role:admin") && a.authorizes_name("App\\Http\\Middleware\\IsAdmin")
+        );
+        assert!(
+            a.authenticates_name("IsAdmin"),
+            "an admin check needs a user"
+        );
+        for m in ["guest", "web", "throttle:6,1", "signed", "api"] {
+            assert!(!a.authenticates_name(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn owned_and_public_models() {
+        let (_d, a) = fixture();
+        assert!(!a.is_public_model("Document"), "belongsTo(User)");
+        assert!(
+            !a.is_public_model("Note"),
+            "foreignIdFor(User) in its $table"
+        );
+        assert!(a.is_public_model("Country"), "no owner column");
+        assert!(
+            a.is_public_model("Country::query()->find($id)"),
+            "the class of a static chain"
+        );
+        assert!(!a.is_public_model("Document::with('x')->findOrFail($id)"));
+        assert!(a.is_public_model("DocumentController"), "not a model");
+        assert!(a.is_public_model("Str"), "not the app's");
+    }
+
+    #[test]
+    fn route_parameters() {
+        let (d, a) = fixture();
+        let path = crate::paths::absolute(d.path())
+            .unwrap()
+            .join("app/Http/Controllers/DocumentController.php");
+        let tree = parse(Lang::Php, DOCS, Duration::from_secs(5)).unwrap();
+        let at = |needle: &str| {
+            let i = DOCS.find(needle).unwrap();
+            tree.root_node()
+                .descendant_for_byte_range(i, i + needle.len())
+                .unwrap()
+        };
+        assert!(a.is_route_parameter(&path, at("return $document;"), DOCS, "document"));
+        assert!(a.is_route_parameter(&path, at("Document::findOrFail($id)"), DOCS, "id"));
+        assert!(!a.is_route_parameter(&path, at("$document->update"), DOCS, "request"));
+    }
+
+    #[test]
+    fn name_resolution() {
+        let mut uses = BTreeMap::new();
+        uses.insert(String::new(), "App\\Http".to_string());
+        uses.insert("Ctl".to_string(), "App\\Http\\Controllers".to_string());
+        assert_eq!(
+            resolve_name("Ctl\\X", &uses, ""),
+            "App\\Http\\Controllers\\X"
+        );
+        assert_eq!(resolve_name("\\Foo\\Bar", &uses, ""), "Foo\\Bar");
+        assert_eq!(resolve_name("Kernel", &uses, ""), "App\\Http\\Kernel");
+        assert!(trivial_authorize()
+            .is_match("public function authorize(): bool\n{\n    return true;\n}"));
+        assert!(trivial_authorize()
+            .is_match("public function authorize() { return $this->user() !== null; }"));
+        assert!(!trivial_authorize()
+            .is_match("public function authorize() { return $this->user()->can('x'); }"));
+    }
+}
