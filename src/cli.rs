@@ -222,6 +222,9 @@ pub struct AuditArgs {
     /// Exit 1 when baseline entries no longer match any finding (prune them).
     #[arg(long)]
     pub strict_baseline: bool,
+    /// Only walk, read and parse every file: no rules, no findings (the benchmark's floor).
+    #[arg(long)]
+    pub parse_only: bool,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }

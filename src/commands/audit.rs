@@ -120,6 +120,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
     if let Some(c) = args.min_confidence {
         opts.min_confidence = confidence(c);
     }
+    opts.parse_only = args.parse_only;
     let fail_on = args.fail_on.map(severity).unwrap_or(config.fail_on);
     // Read the baseline and the diff before the audit: their errors are usage errors.
     let baseline_path = args

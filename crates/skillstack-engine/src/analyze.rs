@@ -97,34 +97,65 @@ pub fn analyze_path(
             path.display()
         );
     }
+    let bytes = match read_checked(path) {
+        Ok(b) => b,
+        Err(skip_or_error) => return skip_or_error,
+    };
+    // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    analyze_source(text, ctx, sel, budget)
+}
+
+/// Reads a file and rejects what is never analysed: unreadable (an error), binary or minified
+/// (skipped). The rejection is returned as the file's whole analysis.
+pub fn read_checked(path: &Path) -> Result<Vec<u8>, FileAnalysis> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            return FileAnalysis {
+            return Err(FileAnalysis {
                 error: Some(format!("cannot read: {}", describe_io(&e))),
                 ..Default::default()
-            }
+            })
         }
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        return FileAnalysis {
+        return Err(FileAnalysis {
             skipped: Some(SkipReason::Binary),
             ..Default::default()
-        };
+        });
     }
     if bytes
         .split(|&b| b == b'\n')
         .any(|l| l.len() > MINIFIED_LINE_LEN)
     {
-        return FileAnalysis {
+        return Err(FileAnalysis {
             skipped: Some(SkipReason::Minified),
             ..Default::default()
-        };
+        });
     }
-    // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
+    Ok(bytes)
+}
+
+/// The benchmark floor (`audit --parse-only`): read, check and parse a file exactly as
+/// [`analyze_path`] does, then stop — no rules, no suppressions, no findings.
+pub fn parse_path(path: &Path, lang: Lang, budget: Duration) -> FileAnalysis {
+    let bytes = match read_checked(path) {
+        Ok(b) => b,
+        Err(skip_or_error) => return skip_or_error,
+    };
     let text = String::from_utf8_lossy(&bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    analyze_source(text, ctx, sel, budget)
+    match parse(lang, text, budget) {
+        Some(tree) => FileAnalysis {
+            parse_error: tree.root_node().has_error(),
+            ..Default::default()
+        },
+        None => FileAnalysis {
+            skipped: Some(SkipReason::Timeout),
+            ..Default::default()
+        },
+    }
 }
 
 /// Parses `src` with the thread's parser for `lang`, within a time budget. `None` when the budget ran out.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::analyze::{analyze_path, FileContext, Selection};
+use crate::analyze::{analyze_path, parse_path, FileContext, Selection};
 use crate::config::selector_matches;
 use crate::detect::{app_for, detect_apps, markers_above, App, Framework};
 use crate::discover::{discover, SkipReason, WalkOptions};
@@ -39,6 +39,9 @@ pub struct AuditOptions {
     pub cwd: PathBuf,
     /// Fingerprints and path globs use paths relative to this directory (see [`project_root`]).
     pub project_root: PathBuf,
+    /// Walk, read and parse every file but run no rules and build no app model: the floor an
+    /// audit cannot beat, measured by the benchmark (`audit --parse-only`).
+    pub parse_only: bool,
 }
 
 impl AuditOptions {
@@ -59,6 +62,7 @@ impl AuditOptions {
             parse_budget: Duration::from_secs(10),
             project_root: project_root(&cwd),
             cwd,
+            parse_only: false,
         }
     }
 }
@@ -121,7 +125,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     };
     let found = discover(&opts.paths, &walk);
     let mut result = AuditResult {
-        rules_run: sel.active.iter().map(|r| r.id.clone()).collect(),
+        rules_run: if opts.parse_only {
+            Vec::new()
+        } else {
+            sel.active.iter().map(|r| r.id.clone()).collect()
+        },
         ..Default::default()
     };
     let show = |p: &Path| display_path(p, &opts.cwd);
@@ -155,7 +163,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         .collect();
 
     // Understand the apps (controllers, callbacks, schema) before any rule asks about them.
-    let project = ProjectModel::build(&apps, opts.parse_budget);
+    let project = if opts.parse_only {
+        ProjectModel::default()
+    } else {
+        ProjectModel::build(&apps, opts.parse_budget)
+    };
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -181,7 +193,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                     project: Some(&project),
                 };
                 let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    analyze_path(path, &ctx, &sel, opts.parse_budget)
+                    if opts.parse_only {
+                        parse_path(path, *lang, opts.parse_budget)
+                    } else {
+                        analyze_path(path, &ctx, &sel, opts.parse_budget)
+                    }
                 }));
                 (display, analysis)
             })
