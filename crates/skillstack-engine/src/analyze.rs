@@ -204,23 +204,43 @@ pub fn analyze_source(
         rule: &'r Rule,
         hit: Hit,
     }
+    // Which matchers apply to this file, by (rule index, matcher index) in `sel.all`.
+    let active: Vec<(usize, &Rule)> = sel
+        .active
+        .iter()
+        .filter(|r| !r.matchers.is_empty() && r.applies_to_framework(ctx.framework))
+        .filter_map(|r| Some((sel.all.position(&r.id)?, *r)))
+        .collect();
+    let mut wanted: Vec<Vec<bool>> = sel.all.iter().map(|_| Vec::new()).collect();
+    for (ri, rule) in &active {
+        wanted[*ri] = rule
+            .matchers
+            .iter()
+            .map(|m| m.supports(ctx.lang) && m.applies_to_path(ctx.rel))
+            .collect();
+    }
+    let mut per_matcher: Vec<Vec<Vec<Hit>>> = wanted
+        .iter()
+        .map(|w| w.iter().map(|_| Vec::new()).collect())
+        .collect();
+    if wanted.iter().flatten().any(|w| *w) {
+        let pctx = crate::predicates::PredCtx {
+            lang: ctx.lang,
+            src,
+            file: ctx.file,
+            project: ctx.project,
+        };
+        let is_wanted = |ri: usize, mi: usize| wanted[ri].get(mi).copied().unwrap_or(false);
+        sel.all
+            .run_matchers(&pctx, &tree, &is_wanted, &mut per_matcher);
+    }
     let mut raw: Vec<Raw> = Vec::new();
-    for rule in &sel.active {
-        if rule.matchers.is_empty() || !rule.applies_to_framework(ctx.framework) {
-            continue;
-        }
-        let mut hits: Vec<Hit> = Vec::new();
-        for m in &rule.matchers {
-            if m.supports(ctx.lang) && m.applies_to_path(ctx.rel) {
-                let pctx = crate::predicates::PredCtx {
-                    lang: ctx.lang,
-                    src,
-                    file: ctx.file,
-                    project: ctx.project,
-                };
-                m.run(&pctx, &tree, &mut hits);
-            }
-        }
+    for (ri, rule) in active {
+        // Matcher by matcher, each in its own match order: what running them one by one gave.
+        let mut hits: Vec<Hit> = std::mem::take(&mut per_matcher[ri])
+            .into_iter()
+            .flatten()
+            .collect();
         // Several patterns may match the same place, or a node inside another match (`rand` in
         // `rand(10)`): one finding per place, the outermost.
         hits.sort_by_key(|h| (h.byte_range.start, std::cmp::Reverse(h.byte_range.end)));
