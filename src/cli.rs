@@ -81,6 +81,9 @@ pub struct ScopeArgs {
     /// Seconds one file may take to parse before it is skipped [config: file-timeout; default: 10].
     #[arg(long, value_name = "SECS")]
     pub file_timeout: Option<f64>,
+    /// Do not read or write the audit cache (results are the same either way; see the README).
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub source: RuleSourceArgs,
 }

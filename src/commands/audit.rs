@@ -104,6 +104,11 @@ pub fn prepare(paths: &[PathBuf], scope: &ScopeArgs) -> Result<Prepared, Errors>
     opts.ignore = config.ignore.iter().chain(&scope.ignore).cloned().collect();
     opts.min_confidence = config.min_confidence;
     opts.severity_overrides = config.severity.clone();
+    opts.cache_dir = if scope.no_cache {
+        None
+    } else {
+        skillstack_engine::cache::default_dir()
+    };
     Ok(Prepared {
         config,
         rules,
@@ -175,6 +180,12 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
         result.outside_diff = before - result.findings.len();
     }
 
+    if args.verbose && opts.cache_dir.is_some() {
+        eprintln!(
+            "cache: {} of {} analysed files reused",
+            result.cached, result.files_scanned
+        );
+    }
     for (path, msg) in &result.errors {
         eprintln!("error: {path}: {msg}");
     }

@@ -86,6 +86,21 @@ pub fn analyze_path(
     sel: &Selection,
     budget: Duration,
 ) -> FileAnalysis {
+    let bytes = match read_checked(path) {
+        Ok(b) => b,
+        Err(skip_or_error) => return skip_or_error,
+    };
+    analyze_bytes(path, &bytes, ctx, sel, budget)
+}
+
+/// Analyses a file's contents, already read and checked by [`read_checked`].
+pub fn analyze_bytes(
+    path: &Path,
+    bytes: &[u8],
+    ctx: &FileContext,
+    sel: &Selection,
+    budget: Duration,
+) -> FileAnalysis {
     // Debug builds only: lets the test suite prove that a panic in one file's analysis is
     // caught, reported and does not stop the run.
     #[cfg(debug_assertions)]
@@ -97,14 +112,24 @@ pub fn analyze_path(
             path.display()
         );
     }
-    let bytes = match read_checked(path) {
-        Ok(b) => b,
-        Err(skip_or_error) => return skip_or_error,
-    };
-    // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    analyze_source(text, ctx, sel, budget)
+    #[cfg(not(debug_assertions))]
+    let _ = path;
+    analyze_source(&decode(bytes), ctx, sel, budget)
+}
+
+/// A file's text: invalid UTF-8 is decoded with replacement characters (the rest of the file is
+/// still worth auditing) and a byte-order mark is dropped. Borrows when the bytes are valid.
+pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(bytes);
+    match text {
+        std::borrow::Cow::Borrowed(t) => {
+            std::borrow::Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t))
+        }
+        std::borrow::Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
+            Some(rest) => std::borrow::Cow::Owned(rest.to_string()),
+            None => std::borrow::Cow::Owned(t),
+        },
+    }
 }
 
 /// Reads a file and rejects what is never analysed: unreadable (an error), binary or minified
@@ -144,9 +169,7 @@ pub fn parse_path(path: &Path, lang: Lang, budget: Duration) -> FileAnalysis {
         Ok(b) => b,
         Err(skip_or_error) => return skip_or_error,
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    match parse(lang, text, budget) {
+    match parse(lang, &decode(&bytes), budget) {
         Some(tree) => FileAnalysis {
             parse_error: tree.root_node().has_error(),
             ..Default::default()

@@ -50,14 +50,9 @@ impl ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+            let files = inputs(&root, app.framework);
             let facts = match app.framework {
                 Framework::Rails => {
-                    let mut files = app_files(&root, &["app/controllers", "config"], &["rb"]);
-                    let schema = root.join("db/schema.rb");
-                    if schema.is_file() {
-                        files.push(schema);
-                    }
-                    files.sort();
                     let refs: Vec<&PathBuf> = files.iter().collect();
                     AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
@@ -149,6 +144,24 @@ impl ProjectModel {
             Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
             None => false,
         }
+    }
+}
+
+/// The files the model of an app reads, sorted: [`ProjectModel::build`] reads these and no
+/// others, and the audit cache hashes them (a model that read an unlisted file would let the
+/// cache serve results computed from an old version of it).
+pub fn inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
+    match framework {
+        Framework::Rails => {
+            let mut files = app_files(root, &["app/controllers", "config"], &["rb"]);
+            let schema = root.join("db/schema.rb");
+            if schema.is_file() {
+                files.push(schema);
+            }
+            files.sort();
+            files
+        }
+        Framework::NextJs | Framework::Laravel => Vec::new(),
     }
 }
 
