@@ -125,12 +125,18 @@ impl Cache {
         }
     }
 
-    /// Writes the cache back: this audit's entries, plus older ones while they are not more than
-    /// this audit's (so auditing a few files keeps the whole tree's entries, and entries of
-    /// deleted or edited files do not pile up forever). Failures are ignored.
+    /// Writes the cache back: this audit's entries, plus older ones up to twice as many plus
+    /// 100,000 (so a pre-commit run on a few files keeps the whole tree's entries, while entries
+    /// of deleted or edited files do not pile up forever). Not written when nothing changed.
+    /// Failures are ignored.
     pub fn save(self) {
         let used = self.used.into_inner().unwrap_or_else(|p| p.into_inner());
-        let budget = used.len() * 2 + 10_000;
+        let unchanged =
+            used.len() == self.old.len() && used.iter().all(|(k, v)| self.old.get(k) == Some(v));
+        if unchanged {
+            return;
+        }
+        let budget = used.len() * 2 + 100_000;
         let mut keep: Vec<(&String, &String)> = used.iter().collect();
         let mut old: Vec<(&String, &String)> = self
             .old
