@@ -84,6 +84,9 @@ pub struct ScopeArgs {
     /// Seconds one file may take to parse before it is skipped [config: file-timeout; default: 10].
     #[arg(long, value_name = "SECS")]
     pub file_timeout: Option<f64>,
+    /// Do not read or write the audit cache (results are the same either way; see the README).
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub source: RuleSourceArgs,
 }
@@ -282,6 +285,9 @@ pub struct AuditArgs {
     /// Exit 1 when baseline entries no longer match any finding (prune them).
     #[arg(long)]
     pub strict_baseline: bool,
+    /// Only walk, read and parse every file: no rules, no findings (the benchmark's floor).
+    #[arg(long)]
+    pub parse_only: bool,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }

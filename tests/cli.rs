@@ -620,3 +620,24 @@ fn framework_facts_do_not_depend_on_how_paths_are_written() {
         from_root
     );
 }
+
+#[test]
+fn parse_only_reads_and_parses_every_file_and_runs_no_rule() {
+    let full = run(&["audit", "fixtures/apps", "--output-format", "json"]);
+    let floor = run(&[
+        "audit",
+        "fixtures/apps",
+        "--output-format",
+        "json",
+        "--parse-only",
+    ]);
+    assert_eq!(code(&floor), 0, "{}", stderr(&floor));
+    let full: serde_json::Value = serde_json::from_str(&stdout(&full)).unwrap();
+    let floor: serde_json::Value = serde_json::from_str(&stdout(&floor)).unwrap();
+    assert!(!full["findings"].as_array().unwrap().is_empty());
+    assert_eq!(floor["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        floor["summary"]["files_scanned"],
+        full["summary"]["files_scanned"]
+    );
+}

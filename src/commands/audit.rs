@@ -104,6 +104,11 @@ pub fn prepare(paths: &[PathBuf], scope: &ScopeArgs) -> Result<Prepared, Errors>
     opts.ignore = config.ignore.iter().chain(&scope.ignore).cloned().collect();
     opts.min_confidence = config.min_confidence;
     opts.severity_overrides = config.severity.clone();
+    opts.cache_dir = if scope.no_cache {
+        None
+    } else {
+        skillstack_engine::cache::default_dir()
+    };
     Ok(Prepared {
         config,
         rules,
@@ -120,6 +125,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
     if let Some(c) = args.min_confidence {
         opts.min_confidence = confidence(c);
     }
+    opts.parse_only = args.parse_only;
     let fail_on = args.fail_on.map(severity).unwrap_or(config.fail_on);
     // Read the baseline and the diff before the audit: their errors are usage errors.
     let baseline_path = args
@@ -174,6 +180,12 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
         result.outside_diff = before - result.findings.len();
     }
 
+    if args.verbose && opts.cache_dir.is_some() {
+        eprintln!(
+            "cache: {} of {} analysed files reused",
+            result.cached, result.files_scanned
+        );
+    }
     for (path, msg) in &result.errors {
         eprintln!("error: {path}: {msg}");
     }

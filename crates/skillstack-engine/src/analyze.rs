@@ -86,6 +86,21 @@ pub fn analyze_path(
     sel: &Selection,
     budget: Duration,
 ) -> FileAnalysis {
+    let bytes = match read_checked(path) {
+        Ok(b) => b,
+        Err(skip_or_error) => return skip_or_error,
+    };
+    analyze_bytes(path, &bytes, ctx, sel, budget)
+}
+
+/// Analyses a file's contents, already read and checked by [`read_checked`].
+pub fn analyze_bytes(
+    path: &Path,
+    bytes: &[u8],
+    ctx: &FileContext,
+    sel: &Selection,
+    budget: Duration,
+) -> FileAnalysis {
     // Debug builds only: lets the test suite prove that a panic in one file's analysis is
     // caught, reported and does not stop the run.
     #[cfg(debug_assertions)]
@@ -97,34 +112,73 @@ pub fn analyze_path(
             path.display()
         );
     }
+    #[cfg(not(debug_assertions))]
+    let _ = path;
+    analyze_source(&decode(bytes), ctx, sel, budget)
+}
+
+/// A file's text: invalid UTF-8 is decoded with replacement characters (the rest of the file is
+/// still worth auditing) and a byte-order mark is dropped. Borrows when the bytes are valid.
+pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(bytes);
+    match text {
+        std::borrow::Cow::Borrowed(t) => {
+            std::borrow::Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t))
+        }
+        std::borrow::Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
+            Some(rest) => std::borrow::Cow::Owned(rest.to_string()),
+            None => std::borrow::Cow::Owned(t),
+        },
+    }
+}
+
+/// Reads a file and rejects what is never analysed: unreadable (an error), binary or minified
+/// (skipped). The rejection is returned as the file's whole analysis.
+pub fn read_checked(path: &Path) -> Result<Vec<u8>, FileAnalysis> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            return FileAnalysis {
+            return Err(FileAnalysis {
                 error: Some(format!("cannot read: {}", describe_io(&e))),
                 ..Default::default()
-            }
+            })
         }
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        return FileAnalysis {
+        return Err(FileAnalysis {
             skipped: Some(SkipReason::Binary),
             ..Default::default()
-        };
+        });
     }
     if bytes
         .split(|&b| b == b'\n')
         .any(|l| l.len() > MINIFIED_LINE_LEN)
     {
-        return FileAnalysis {
+        return Err(FileAnalysis {
             skipped: Some(SkipReason::Minified),
             ..Default::default()
-        };
+        });
     }
-    // Invalid UTF-8 is decoded with replacement characters: the rest of the file is still worth auditing.
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    analyze_source(text, ctx, sel, budget)
+    Ok(bytes)
+}
+
+/// The benchmark floor (`audit --parse-only`): read, check and parse a file exactly as
+/// [`analyze_path`] does, then stop — no rules, no suppressions, no findings.
+pub fn parse_path(path: &Path, lang: Lang, budget: Duration) -> FileAnalysis {
+    let bytes = match read_checked(path) {
+        Ok(b) => b,
+        Err(skip_or_error) => return skip_or_error,
+    };
+    match parse(lang, &decode(&bytes), budget) {
+        Some(tree) => FileAnalysis {
+            parse_error: tree.root_node().has_error(),
+            ..Default::default()
+        },
+        None => FileAnalysis {
+            skipped: Some(SkipReason::Timeout),
+            ..Default::default()
+        },
+    }
 }
 
 /// Parses `src` with the thread's parser for `lang`, within a time budget. `None` when the budget ran out.
@@ -173,23 +227,43 @@ pub fn analyze_source(
         rule: &'r Rule,
         hit: Hit,
     }
+    // Which matchers apply to this file, by (rule index, matcher index) in `sel.all`.
+    let active: Vec<(usize, &Rule)> = sel
+        .active
+        .iter()
+        .filter(|r| !r.matchers.is_empty() && r.applies_to_framework(ctx.framework))
+        .filter_map(|r| Some((sel.all.position(&r.id)?, *r)))
+        .collect();
+    let mut wanted: Vec<Vec<bool>> = sel.all.iter().map(|_| Vec::new()).collect();
+    for (ri, rule) in &active {
+        wanted[*ri] = rule
+            .matchers
+            .iter()
+            .map(|m| m.supports(ctx.lang) && m.applies_to_path(ctx.rel))
+            .collect();
+    }
+    let mut per_matcher: Vec<Vec<Vec<Hit>>> = wanted
+        .iter()
+        .map(|w| w.iter().map(|_| Vec::new()).collect())
+        .collect();
+    if wanted.iter().flatten().any(|w| *w) {
+        let pctx = crate::predicates::PredCtx {
+            lang: ctx.lang,
+            src,
+            file: ctx.file,
+            project: ctx.project,
+        };
+        let is_wanted = |ri: usize, mi: usize| wanted[ri].get(mi).copied().unwrap_or(false);
+        sel.all
+            .run_matchers(&pctx, &tree, &is_wanted, &mut per_matcher);
+    }
     let mut raw: Vec<Raw> = Vec::new();
-    for rule in &sel.active {
-        if rule.matchers.is_empty() || !rule.applies_to_framework(ctx.framework) {
-            continue;
-        }
-        let mut hits: Vec<Hit> = Vec::new();
-        for m in &rule.matchers {
-            if m.supports(ctx.lang) && m.applies_to_path(ctx.rel) {
-                let pctx = crate::predicates::PredCtx {
-                    lang: ctx.lang,
-                    src,
-                    file: ctx.file,
-                    project: ctx.project,
-                };
-                m.run(&pctx, &tree, &mut hits);
-            }
-        }
+    for (ri, rule) in active {
+        // Matcher by matcher, each in its own match order: what running them one by one gave.
+        let mut hits: Vec<Hit> = std::mem::take(&mut per_matcher[ri])
+            .into_iter()
+            .flatten()
+            .collect();
         // Several patterns may match the same place, or a node inside another match (`rand` in
         // `rand(10)`): one finding per place, the outermost.
         hits.sort_by_key(|h| (h.byte_range.start, std::cmp::Reverse(h.byte_range.end)));

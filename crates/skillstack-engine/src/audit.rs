@@ -3,12 +3,16 @@
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::analyze::{analyze_path, FileContext, Selection};
+use crate::analyze::{
+    analyze_bytes, analyze_path, decode, parse_path, read_checked, FileContext, Selection,
+};
+use crate::cache::{digest, Cache};
 use crate::config::selector_matches;
 use crate::detect::{app_for, detect_apps, markers_above, App, Framework};
 use crate::discover::{discover, SkipReason, WalkOptions};
@@ -39,6 +43,11 @@ pub struct AuditOptions {
     pub cwd: PathBuf,
     /// Fingerprints and path globs use paths relative to this directory (see [`project_root`]).
     pub project_root: PathBuf,
+    /// Walk, read and parse every file but run no rules and build no app model: the floor an
+    /// audit cannot beat, measured by the benchmark (`audit --parse-only`).
+    pub parse_only: bool,
+    /// Where the audit cache lives (see [`crate::cache`]); `None` turns it off.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -59,6 +68,8 @@ impl AuditOptions {
             parse_budget: Duration::from_secs(10),
             project_root: project_root(&cwd),
             cwd,
+            parse_only: false,
+            cache_dir: None,
         }
     }
 }
@@ -88,6 +99,8 @@ pub struct AuditResult {
     pub apps: Vec<App>,
     /// Ids of the rules that ran, sorted.
     pub rules_run: Vec<String>,
+    /// Files whose analysis came from the cache.
+    pub cached: usize,
 }
 
 impl AuditResult {
@@ -121,7 +134,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     };
     let found = discover(&opts.paths, &walk);
     let mut result = AuditResult {
-        rules_run: sel.active.iter().map(|r| r.id.clone()).collect(),
+        rules_run: if opts.parse_only {
+            Vec::new()
+        } else {
+            sel.active.iter().map(|r| r.id.clone()).collect()
+        },
         ..Default::default()
     };
     let show = |p: &Path| display_path(p, &opts.cwd);
@@ -154,8 +171,27 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         })
         .collect();
 
-    // Understand the apps (controllers, callbacks, schema) before any rule asks about them.
-    let project = ProjectModel::build(&apps, opts.parse_budget);
+    // Understand the apps (controllers, callbacks, schema) before any rule asks about them —
+    // built by the first file that is not in the cache, so a warm run never builds it.
+    let project: OnceLock<ProjectModel> = OnceLock::new();
+    let project = || {
+        project.get_or_init(|| {
+            if opts.parse_only {
+                ProjectModel::default()
+            } else {
+                ProjectModel::build(&apps, opts.parse_budget)
+            }
+        })
+    };
+    let cache = match &opts.cache_dir {
+        Some(dir) if !opts.parse_only => Some(Cache::open(
+            dir,
+            &opts.project_root,
+            context_hash(rules, &sel, opts, &apps),
+        )),
+        _ => None,
+    };
+    let cached = AtomicUsize::new(0);
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -172,16 +208,33 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                     let abs = crate::paths::absolute(path).unwrap_or_else(|_| path.clone());
                     app_for(&apps, &abs).map(|a| a.framework)
                 });
-                let ctx = FileContext {
-                    display: &display,
-                    rel: &rel,
-                    lang: *lang,
-                    framework,
-                    file: Some(abs_path.as_path()),
-                    project: Some(&project),
-                };
                 let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    analyze_path(path, &ctx, &sel, opts.parse_budget)
+                    if opts.parse_only {
+                        return parse_path(path, *lang, opts.parse_budget);
+                    }
+                    let ctx = |project| FileContext {
+                        display: &display,
+                        rel: &rel,
+                        lang: *lang,
+                        framework,
+                        file: Some(abs_path.as_path()),
+                        project: Some(project),
+                    };
+                    let Some(cache) = &cache else {
+                        return analyze_path(path, &ctx(project()), &sel, opts.parse_budget);
+                    };
+                    let bytes = match read_checked(path) {
+                        Ok(b) => b,
+                        Err(skip_or_error) => return skip_or_error,
+                    };
+                    let key = cache.key(&display, &rel, *lang, framework, &bytes);
+                    if let Some(hit) = cache.get(&key, &decode(&bytes)) {
+                        cached.fetch_add(1, Ordering::Relaxed);
+                        return hit;
+                    }
+                    let a = analyze_bytes(path, &bytes, &ctx(project()), &sel, opts.parse_budget);
+                    cache.put(key, &a);
+                    a
                 }));
                 (display, analysis)
             })
@@ -224,6 +277,10 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             }
         }
     }
+    if let Some(cache) = cache {
+        cache.save();
+    }
+    result.cached = cached.into_inner();
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -231,6 +288,46 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
     result.errors.sort();
     result.parse_errors.sort();
     result
+}
+
+/// What every cached result of this audit depends on besides the file itself: this build of
+/// skillstack, the rules, how they are selected and reported, and every file the app models read.
+fn context_hash(rules: &RuleSet, sel: &Selection, opts: &AuditOptions, apps: &[App]) -> String {
+    let mut parts: Vec<Vec<u8>> = vec![env!("CARGO_PKG_VERSION").as_bytes().to_vec()];
+    // The executable's identity: a rebuilt skillstack (new predicates) never reuses old results.
+    if let Ok(exe) = std::env::current_exe() {
+        let meta = std::fs::metadata(&exe).ok();
+        let modified = meta.as_ref().and_then(|m| m.modified().ok());
+        parts.push(
+            format!(
+                "{} {:?} {:?}",
+                exe.display(),
+                meta.map(|m| m.len()),
+                modified
+            )
+            .into_bytes(),
+        );
+    }
+    // Debug shows every field of every rule (queries, conditions, messages, prompts).
+    parts.extend(rules.iter().map(|r| format!("{r:?}").into_bytes()));
+    parts.push(format!("{:?}", sel.active.iter().map(|r| &r.id).collect::<Vec<_>>()).into_bytes());
+    parts.push(
+        format!(
+            "{:?} {:?} {:?}",
+            sel.min_confidence, sel.severity_overrides, opts.framework
+        )
+        .into_bytes(),
+    );
+    for app in apps {
+        parts.push(format!("{:?} {}", app.framework, app.root.display()).into_bytes());
+        let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+        for input in crate::model::inputs(&root, app.framework) {
+            parts.push(input.to_string_lossy().as_bytes().to_vec());
+            // An unreadable input hashes as empty: the model sees no content for it either.
+            parts.push(std::fs::read(&input).unwrap_or_default());
+        }
+    }
+    digest(parts.iter().map(|p| p.as_slice()))
 }
 
 /// The project root for a working directory: the enclosing git repository, else the directory itself.

@@ -13,6 +13,7 @@
 pub mod analyze;
 pub mod audit;
 pub mod baseline;
+pub mod cache;
 pub mod config;
 pub mod detect;
 pub mod discover;

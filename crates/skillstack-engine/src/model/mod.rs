@@ -59,14 +59,9 @@ impl ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+            let files = inputs(&root, app.framework);
             let facts = match app.framework {
                 Framework::Rails => {
-                    let mut files = app_files(&root, &["app/controllers", "config"], &["rb"]);
-                    let schema = root.join("db/schema.rb");
-                    if schema.is_file() {
-                        files.push(schema);
-                    }
-                    files.sort();
                     let refs: Vec<&PathBuf> = files.iter().collect();
                     AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
                 }
@@ -197,6 +192,59 @@ impl ProjectModel {
         match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
             _ => false,
+        }
+    }
+}
+
+/// The files the model of an app reads, sorted: [`ProjectModel::build`] reads these and no
+/// others, and the audit cache hashes them (a model that read an unlisted file would let the
+/// cache serve results computed from an old version of it).
+pub fn inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
+    match framework {
+        Framework::Rails => {
+            let mut files = app_files(root, &["app/controllers", "config"], &["rb"]);
+            let schema = root.join("db/schema.rb");
+            if schema.is_file() {
+                files.push(schema);
+            }
+            files.sort();
+            files
+        }
+        Framework::Laravel => {
+            let mut files = app_files(root, &["app", "routes", "database/migrations"], &["php"]);
+            let bootstrap = root.join("bootstrap/app.php");
+            if bootstrap.is_file() {
+                files.push(bootstrap);
+            }
+            files.sort();
+            files
+        }
+        // The Next.js model reads its configuration and schema eagerly, and any module of the
+        // app lazily, through imports: all of them are inputs.
+        Framework::NextJs => {
+            let mut files: Vec<PathBuf> = app_files(
+                root,
+                &["."],
+                &["ts", "tsx", "js", "jsx", "mjs", "cjs", "prisma"],
+            )
+            .into_iter()
+            .filter(|f| {
+                !f.components().any(|c| {
+                    matches!(
+                        c.as_os_str().to_str(),
+                        Some("node_modules" | ".next" | "dist")
+                    )
+                })
+            })
+            .collect();
+            for name in ["tsconfig.json", "jsconfig.json", "package.json"] {
+                let f = root.join(name);
+                if f.is_file() {
+                    files.push(f);
+                }
+            }
+            files.sort();
+            files
         }
     }
 }

@@ -30,7 +30,7 @@ use std::ops::Range;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use tree_sitter::{Node, Query, QueryCursor, QueryErrorKind, StreamingIterator, Tree};
+use tree_sitter::{Node, Query, QueryErrorKind, QueryMatch};
 
 use super::Confidence;
 use crate::lang::{Lang, LangFamily};
@@ -91,23 +91,30 @@ struct Condition {
     bind: Option<String>,
 }
 
+/// Where a matcher's captures sit in the compiled query that runs it (several matchers share
+/// one query per grammar, so capture indices are the query's, not the matcher's).
 #[derive(Debug)]
-struct CompiledQuery {
-    lang: Lang,
-    query: Query,
-    report: u32,
-    report_end: Option<u32>,
+pub(crate) struct Slots {
+    pub report: u32,
+    pub report_end: Option<u32>,
     /// Capture index for each condition, in condition order.
-    condition_captures: Vec<u32>,
+    pub conditions: Vec<u32>,
     /// Capture index for each `confidence-when` condition.
-    confidence_captures: Vec<u32>,
+    pub confidence: Vec<u32>,
+    /// The query's index for each of the matcher's own capture names, in the matcher's order.
+    pub captures: Vec<Option<u32>>,
 }
 
-/// A compiled matcher. Cheap to share across threads.
+/// A compiled matcher. Cheap to share across threads. Its query is not kept compiled here: the
+/// rule set compiles the queries of all its matchers for one grammar into one query, when a file
+/// of that grammar first needs it (see [`super::plan`]).
 #[derive(Debug)]
 pub struct Matcher {
     pub family: LangFamily,
-    queries: Vec<CompiledQuery>,
+    /// The query as written in the rule file.
+    pub(crate) query: String,
+    report: String,
+    report_end: Option<String>,
     conditions: Vec<Condition>,
     confidence_when: Vec<(Condition, Confidence)>,
     capture_names: Vec<String>,
@@ -133,8 +140,20 @@ pub struct Hit {
 }
 
 impl Matcher {
-    /// Compiles a matcher for every grammar of its language family.
+    /// Compiles a matcher, checking that its query compiles for every grammar of its language
+    /// family (rule files from disk: a mistake is an error that points into the query).
     pub fn compile(spec: MatcherSpec) -> Result<Matcher, CompileError> {
+        Matcher::build(spec, true)
+    }
+
+    /// Compiles a matcher whose query is known to compile (the built-in rules, which the test
+    /// suite compiles for every grammar): the tree-sitter compilation, most of startup, is left
+    /// to the first file that needs the grammar. Every other check still runs.
+    pub fn compile_trusted(spec: MatcherSpec) -> Result<Matcher, CompileError> {
+        Matcher::build(spec, false)
+    }
+
+    fn build(spec: MatcherSpec, check_query: bool) -> Result<Matcher, CompileError> {
         let (lang_name, lang_span) = &spec.language;
         let family = LangFamily::parse(lang_name).ok_or_else(|| {
             cerr(
@@ -159,9 +178,9 @@ impl Matcher {
             ));
         }
 
-        let mut queries = Vec::new();
         let mut capture_names: Vec<String> = Vec::new();
-        for &lang in family.langs() {
+        let checked: &[Lang] = if check_query { family.langs() } else { &[] };
+        for &lang in checked {
             let query = Query::new(&lang.grammar(), query_text).map_err(|e| {
                 let len = match e.kind {
                     QueryErrorKind::NodeType | QueryErrorKind::Field | QueryErrorKind::Capture => e.message.len().max(1),
@@ -198,7 +217,9 @@ impl Matcher {
                     .map(|s| s.to_string())
                     .collect();
             }
-            queries.push(query);
+        }
+        if !check_query {
+            capture_names = capture_names_in(query_text);
         }
         if capture_names.is_empty() {
             return Err(cerr(
@@ -238,33 +259,11 @@ impl Matcher {
             confidence_when.push((compile_condition(w, &capture_names)?, *c));
         }
 
-        let compiled = queries
-            .into_iter()
-            .zip(family.langs())
-            .map(|(query, &lang)| {
-                // Names were validated above and every grammar's query has the same captures.
-                let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(0);
-                let report = idx(&report_name);
-                let report_end = report_end_name.as_deref().map(idx);
-                let condition_captures = conditions.iter().map(|c| idx(&c.capture)).collect();
-                let confidence_captures = confidence_when
-                    .iter()
-                    .map(|(c, _)| idx(&c.capture))
-                    .collect();
-                CompiledQuery {
-                    lang,
-                    query,
-                    report,
-                    report_end,
-                    condition_captures,
-                    confidence_captures,
-                }
-            })
-            .collect();
-
         Ok(Matcher {
             family,
-            queries: compiled,
+            query: query_text.clone(),
+            report: report_name,
+            report_end: report_end_name,
             conditions,
             confidence_when,
             capture_names,
@@ -273,6 +272,11 @@ impl Matcher {
             confidence: spec.confidence,
             message: spec.message,
         })
+    }
+
+    /// The query's capture names, in tree-sitter's order.
+    pub fn capture_names(&self) -> &[String] {
+        &self.capture_names
     }
 
     /// Names a message may use: every capture and every `bind`.
@@ -288,73 +292,113 @@ impl Matcher {
             && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
-    /// Does this matcher have a query for this grammar?
+    /// Does this matcher run on files of this grammar?
     pub fn supports(&self, lang: Lang) -> bool {
-        self.queries.iter().any(|q| q.lang == lang)
+        self.family.langs().contains(&lang)
     }
 
-    /// Runs the matcher over a parsed file and appends its hits.
-    pub fn run(&self, ctx: &PredCtx, tree: &Tree, out: &mut Vec<Hit>) {
-        let (lang, src) = (ctx.lang, ctx.src);
-        let Some(cq) = self.queries.iter().find(|q| q.lang == lang) else {
-            return;
-        };
-        let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&cq.query, tree.root_node(), src.as_bytes());
-        while let Some(m) = matches.next() {
-            let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
-            let Some(report) = node_for(cq.report) else {
-                continue;
-            };
-            let mut vars: Vec<(String, String)> = Vec::new();
-            let mut ok = true;
-            for (cond, &idx) in self.conditions.iter().zip(&cq.condition_captures) {
-                let Some(node) = node_for(idx) else {
-                    ok = false;
-                    break;
-                };
-                match eval_condition(cond, node, ctx) {
-                    Some(bound) => {
-                        if let (Some(name), Some(v)) = (&cond.bind, bound) {
-                            vars.push((name.clone(), v));
-                        }
-                    }
-                    None => {
-                        ok = false;
+    /// Where this matcher's captures are in `query`, a compiled query that contains its patterns.
+    pub(crate) fn slots(&self, query: &Query) -> Slots {
+        // Names were validated at load, and the query holds this matcher's patterns.
+        let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(0);
+        Slots {
+            report: idx(&self.report),
+            report_end: self.report_end.as_deref().map(idx),
+            conditions: self.conditions.iter().map(|c| idx(&c.capture)).collect(),
+            confidence: self
+                .confidence_when
+                .iter()
+                .map(|(c, _)| idx(&c.capture))
+                .collect(),
+            captures: self
+                .capture_names
+                .iter()
+                .map(|n| query.capture_index_for_name(n))
+                .collect(),
+        }
+    }
+
+    /// Turns one query match of this matcher's patterns into a hit, if its conditions hold.
+    pub(crate) fn hit(&self, slots: &Slots, m: &QueryMatch, ctx: &PredCtx) -> Option<Hit> {
+        let src = ctx.src;
+        let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
+        let report = node_for(slots.report)?;
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for (cond, &idx) in self.conditions.iter().zip(&slots.conditions) {
+            let bound = eval_condition(cond, node_for(idx)?, ctx)?;
+            if let (Some(name), Some(v)) = (&cond.bind, bound) {
+                vars.push((name.clone(), v));
+            }
+        }
+        let mut confidence = self.confidence;
+        for ((cond, c), &idx) in self.confidence_when.iter().zip(&slots.confidence) {
+            if node_for(idx).is_some_and(|node| eval_condition(cond, node, ctx).is_some()) {
+                confidence = Some(*c);
+                break;
+            }
+        }
+        for (name, idx) in self.capture_names.iter().zip(&slots.captures) {
+            if let Some(node) = idx.and_then(node_for) {
+                vars.push((name.clone(), text(node, src).to_string()));
+            }
+        }
+        let end = slots
+            .report_end
+            .and_then(node_for)
+            .filter(|e| e.end_byte() > report.start_byte())
+            .unwrap_or(report);
+        Some(Hit {
+            byte_range: report.start_byte()..end.end_byte(),
+            start: report.start_position(),
+            end: end.end_position(),
+            vars,
+            confidence,
+            message: self.message.clone(),
+        })
+    }
+}
+
+/// The capture names of a query in the order tree-sitter numbers them (first appearance), read
+/// from its text: `@name` outside strings and `;` comments.
+pub(crate) fn capture_names_in(query: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut chars = query.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ';' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
                         break;
                     }
                 }
             }
-            if !ok {
-                continue;
-            }
-            let mut confidence = self.confidence;
-            for ((cond, c), &idx) in self.confidence_when.iter().zip(&cq.confidence_captures) {
-                if node_for(idx).is_some_and(|node| eval_condition(cond, node, ctx).is_some()) {
-                    confidence = Some(*c);
-                    break;
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
                 }
             }
-            for (i, name) in cq.query.capture_names().iter().enumerate() {
-                if let Some(node) = node_for(i as u32) {
-                    vars.push((name.to_string(), text(node, src).to_string()));
+            '@' => {
+                let rest = &query[i + 1..];
+                let len = rest
+                    .find(|c: char| {
+                        !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '?' | '!'))
+                    })
+                    .unwrap_or(rest.len());
+                let name = &rest[..len];
+                if !name.is_empty() && !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
                 }
             }
-            let end = cq
-                .report_end
-                .and_then(node_for)
-                .filter(|e| e.end_byte() > report.start_byte())
-                .unwrap_or(report);
-            out.push(Hit {
-                byte_range: report.start_byte()..end.end_byte(),
-                start: report.start_position(),
-                end: end.end_position(),
-                vars,
-                confidence,
-                message: self.message.clone(),
-            });
+            _ => {}
         }
     }
+    names
 }
 
 fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Condition, CompileError> {

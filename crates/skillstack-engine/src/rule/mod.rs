@@ -8,6 +8,7 @@
 pub mod load;
 pub mod matcher;
 pub mod meta;
+mod plan;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -163,6 +164,8 @@ impl Rule {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: BTreeMap<String, Rule>,
+    /// Every matcher's query compiled into one per grammar, on first use (see [`plan`]).
+    plans: plan::Plans,
 }
 
 impl RuleSet {
@@ -172,7 +175,14 @@ impl RuleSet {
 
     /// Adds a rule; returns the rule it replaced, if any (used to report duplicate ids).
     pub fn insert(&mut self, rule: Rule) -> Option<Rule> {
+        // Rule indices and the queries change: compile them again when next needed.
+        self.plans = Default::default();
         self.rules.insert(rule.id.clone(), rule)
+    }
+
+    /// The position of a rule in [`RuleSet::iter`] order (the index `run_matchers` files hits under).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.rules.keys().position(|k| k == id)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
