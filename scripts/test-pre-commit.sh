@@ -60,5 +60,14 @@ rev=$(git -C "$root" rev-parse HEAD)
 setup_repo "$work/remote"
 printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks:\n      - id: skillstack\n' "$root" "$rev" > .pre-commit-config.yaml
 git add .pre-commit-config.yaml
-"$precommit" install-hooks >/dev/null
+# Building the hook is the slow, networked step: on failure show pre-commit's own log (it is
+# deleted with $work) and try once more before failing.
+if ! out=$("$precommit" install-hooks 2>&1); then
+  echo "pre-commit install-hooks failed, retrying once: $out"
+  tail -n 40 "$PRE_COMMIT_HOME/pre-commit.log" 2>/dev/null || true
+  out=$("$precommit" install-hooks 2>&1) || {
+    tail -n 40 "$PRE_COMMIT_HOME/pre-commit.log" 2>/dev/null || true
+    fail "published hook: pre-commit could not build it: $out"
+  }
+fi
 check_hook "published hook (.pre-commit-hooks.yaml at $rev)"
