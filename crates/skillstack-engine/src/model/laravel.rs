@@ -34,6 +34,8 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::model::lazy;
+
 use crate::analyze::parse;
 use crate::lang::Lang;
 use crate::model::EntryPoint;
@@ -60,11 +62,6 @@ pub struct LaravelApp {
     short_index: BTreeMap<String, Vec<String>>,
     /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
     has_models: std::sync::OnceLock<bool>,
-}
-
-/// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
-fn lazy(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a constant, tested pattern"))
 }
 
 /// Middleware that requires a signed-in user.

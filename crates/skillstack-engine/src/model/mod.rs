@@ -249,6 +249,15 @@ pub fn inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
     }
 }
 
+/// A regex compiled once. The framework models' patterns are constants tested in their modules,
+/// so a pattern that fails to compile is a bug the tests catch.
+pub(crate) fn lazy(
+    cell: &'static std::sync::OnceLock<regex::Regex>,
+    pattern: &str,
+) -> &'static regex::Regex {
+    cell.get_or_init(|| regex::Regex::new(pattern).expect("a constant, tested pattern"))
+}
+
 /// Does this framework's model read files of this language?
 fn framework_reads(fw: Framework, lang: Lang) -> bool {
     match fw {

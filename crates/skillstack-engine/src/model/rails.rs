@@ -16,6 +16,8 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::model::lazy;
+
 use crate::analyze::parse;
 use crate::lang::Lang;
 use crate::model::EntryPoint;
@@ -143,11 +145,6 @@ pub(crate) fn owner_column() -> &'static Regex {
         &RE,
         r"^(user|owner|author|creator|created_by|account|organization|organisation|org|team|workspace|tenant|company|customer|member|membership|project|client|shop|store)_id$",
     )
-}
-
-/// A regex compiled once; the patterns are constants, so failing to compile is a bug caught by the tests.
-fn lazy(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a constant, tested pattern"))
 }
 
 fn txt<'s>(n: Node, src: &'s str) -> &'s str {

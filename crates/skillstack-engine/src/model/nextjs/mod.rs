@@ -248,8 +248,8 @@ impl NextApp {
         None
     }
 
-    /// (authentication, authorization) evidence of the top-level function `local` of module `m`
-    /// (at `file`), following same-file calls freely and imports `depth` deep.
+    /// The evidence of the top-level function `local` of module `m` (at `file`), following
+    /// same-file calls freely and imports `depth` deep.
     fn fn_evidence(
         &self,
         file: &Path,

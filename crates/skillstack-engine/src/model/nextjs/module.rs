@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use tree_sitter::Node;
 
 use super::evidence;
+pub(super) use crate::model::lazy;
 
 /// Facts about one top-level function (a declaration, or a `const` bound to a function or to a
 /// call that wraps one, such as `export const GET = withAuth(async (req) => …)`).
@@ -493,11 +493,6 @@ pub fn matcher_regex(pattern: &str) -> Option<fancy_regex::Regex> {
     }
     re.push('$');
     fancy_regex::Regex::new(&re).ok()
-}
-
-/// Regexes compiled once; the patterns are constants tested in this module's tests.
-pub(super) fn lazy(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a constant, tested pattern"))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ fn app(files: &[(&str, &str)]) -> (tempfile::TempDir, NextApp) {
 }
 
 /// The entry points running the first occurrence of `needle` in `rel`.
-fn eps(app: &NextApp, rel: &str, needle: &str) -> Vec<(String, bool, bool)> {
+fn entry_points(app: &NextApp, rel: &str, needle: &str) -> Vec<EntryPoint> {
     let file = app.root.join(rel);
     let src = std::fs::read_to_string(&file).expect("read");
     let lang = Lang::from_path(&file).expect("lang");
@@ -25,23 +25,19 @@ fn eps(app: &NextApp, rel: &str, needle: &str) -> Vec<(String, bool, bool)> {
         .descendant_for_byte_range(at, at + needle.len())
         .expect("node");
     app.entry_points_at(&file, node, &src)
+}
+
+/// (name, authenticated, authorized) of those entry points.
+fn eps(app: &NextApp, rel: &str, needle: &str) -> Vec<(String, bool, bool)> {
+    entry_points(app, rel, needle)
         .into_iter()
         .map(|e| (e.name, e.authenticated, e.authorized))
         .collect()
 }
 
-/// Is the code at `needle` run by an entry point that only middleware authenticates?
+/// Is the code at `needle` run by an entry point authenticated some other way (middleware)?
 fn upstream(app: &NextApp, rel: &str, needle: &str) -> bool {
-    let file = app.root.join(rel);
-    let src = std::fs::read_to_string(&file).expect("read");
-    let lang = Lang::from_path(&file).expect("lang");
-    let tree = crate::analyze::parse(lang, &src, Duration::from_secs(5)).expect("parse");
-    let at = src.find(needle).expect("needle");
-    let node = tree
-        .root_node()
-        .descendant_for_byte_range(at, at + needle.len())
-        .expect("node");
-    app.entry_points_at(&file, node, &src)
+    entry_points(app, rel, needle)
         .iter()
         .any(|e| e.authenticated_otherwise)
 }
