@@ -641,3 +641,39 @@ fn parse_only_reads_and_parses_every_file_and_runs_no_rule() {
         full["summary"]["files_scanned"]
     );
 }
+
+/// `-o` onto something that is not a regular file (a FIFO here, `/dev/null` in real life) writes
+/// into it: the atomic rename used for files would replace the pipe or device with a file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_or_device_is_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available; skipping");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&fifo).unwrap())
+    };
+    let fifo_arg = fifo.to_string_lossy().into_owned();
+    let out = run(&[
+        "audit",
+        "fixtures/apps/nextjs-saas",
+        "--no-cache",
+        "--output-format",
+        "json",
+        "--exit-zero",
+        "-o",
+        &fifo_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Checked before joining: had the FIFO been replaced, the reader would wait for ever.
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(meta.file_type().is_fifo(), "the FIFO is still a FIFO");
+    let got = reader.join().unwrap();
+    assert!(got.contains("\"findings\""), "{got}");
+}

@@ -262,8 +262,22 @@ pub fn run(args: AuditArgs) -> Result<u8, Errors> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees half a report and a failed run leaves any previous report intact.
+/// reader never sees half a report and a failed run leaves any previous report intact. A path
+/// that exists but is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written to
+/// directly: renaming over it would replace the device or pipe with a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Errors> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
+            .map_err(|e| {
+                error(
+                    format!("cannot write {}: {e}", path.display()),
+                    "check that the path is writable",
+                )
+            });
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
