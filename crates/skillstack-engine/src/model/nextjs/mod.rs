@@ -139,7 +139,12 @@ impl NextApp {
             budget: Duration::from_secs(5),
             ..Default::default()
         };
-        app.module_from_source(file, src);
+        let tree = Lang::from_path(file)
+            .filter(|l| l.is_js_family())
+            .and_then(|lang| crate::analyze::parse(lang, src, app.budget));
+        if let Some(tree) = tree {
+            app.module_from_tree(file, tree.root_node(), src);
+        }
         app
     }
 
@@ -192,20 +197,19 @@ impl NextApp {
         summary
     }
 
-    /// The summary of a module whose source is at hand (the file being audited).
-    fn module_from_source(&self, file: &Path, src: &str) -> Option<Arc<Module>> {
+    /// The summary of a module whose syntax tree is at hand (the file being audited): read from
+    /// that tree rather than parsed again.
+    fn module_from_tree(&self, file: &Path, root: Node, src: &str) -> Arc<Module> {
         if let Ok(cache) = self.modules.lock() {
             if let Some(Some(m)) = cache.get(file) {
-                return Some(m.clone());
+                return m.clone();
             }
         }
-        let lang = Lang::from_path(file).filter(|l| l.is_js_family())?;
-        let tree = crate::analyze::parse(lang, src, self.budget)?;
-        let m = Arc::new(Module::read(tree.root_node(), src));
+        let m = Arc::new(Module::read(root, src));
         if let Ok(mut cache) = self.modules.lock() {
             cache.insert(file.to_path_buf(), Some(m.clone()));
         }
-        Some(m)
+        m
     }
 
     /// Resolves an import specifier from `from` to a file: relative paths, tsconfig `paths`
@@ -390,9 +394,7 @@ impl NextApp {
             return vec![];
         };
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-        let Some(m) = self.module_from_source(&abs, src) else {
-            return vec![];
-        };
+        let m = self.module_from_tree(&abs, root_of(node), src);
         let (kind, route) = classify(&rel);
         let mut out = Vec::new();
         // Inline server actions: the innermost function with a "use server" directive.
@@ -522,14 +524,12 @@ impl NextApp {
 
     /// Does another entry point in the same file require a signed-in user, or does the app
     /// use an auth library (so that an unauthenticated mutation stands out)?
-    pub fn authenticates_elsewhere(&self, file: &Path, _node: Node, src: &str) -> bool {
+    pub fn authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
         if self.uses_auth_library || self.middleware.as_ref().is_some_and(|m| m.authenticates) {
             return true;
         }
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-        let Some(m) = self.module_from_source(&abs, src) else {
-            return false;
-        };
+        let m = self.module_from_tree(&abs, root_of(node), src);
         m.functions.values().any(|f| f.authn)
     }
 
@@ -558,6 +558,15 @@ fn owner_field() -> &'static Regex {
         &RE,
         r"(?i)^(user|owner|author|creator|createdBy|created_by|account|organization|organisation|org|team|workspace|tenant|company|customer|member|membership|project|client|shop|store)_?id$",
     )
+}
+
+/// The root of the syntax tree `node` belongs to.
+fn root_of(node: Node) -> Node {
+    let mut root = node;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    root
 }
 
 /// Trust a helper by its name.
