@@ -10,7 +10,7 @@ use tree_sitter::{Parser, Tree};
 
 use crate::detect::Framework;
 use crate::discover::{describe_io, SkipReason, MINIFIED_LINE_LEN};
-use crate::finding::{fingerprint, Finding, Position};
+use crate::finding::{fingerprint, Finding, Position, Related};
 use crate::lang::Lang;
 use crate::predicates::enclosing_function;
 use crate::rule::matcher::Hit;
@@ -334,6 +334,21 @@ pub fn analyze_source(
             symbol,
             entry: entry_of(&hit.vars),
             framework: ctx.framework,
+            related: hit
+                .related
+                .iter()
+                // Pointing inside the finding itself adds nothing.
+                .filter(|r| {
+                    r.byte_range.start < hit.byte_range.start
+                        || r.byte_range.end > hit.byte_range.end
+                })
+                .map(|r| Related {
+                    start: Position::of_byte(src, r.byte_range.start),
+                    end: Position::of_byte(src, r.byte_range.end),
+                    byte_range: r.byte_range.clone(),
+                    message: fill(&r.message, &hit.vars),
+                })
+                .collect(),
         });
     }
 
@@ -361,6 +376,7 @@ pub fn analyze_source(
                 symbol: None,
                 entry: None,
                 framework: ctx.framework,
+                related: Vec::new(),
             });
         };
         if let Some(problem) = &d.problem {
@@ -472,6 +488,86 @@ mod tests {
         assert_eq!(
             prompt_for("In {path}:{line}, fix `{x}`.", long, 7, &vars),
             format!("In {long}:7, fix `y`.")
+        );
+    }
+
+    /// Runs one rule (TOML text) on a JS snippet with no project model.
+    fn run_rule(rule: &str, code: &str) -> Vec<Finding> {
+        let rule = crate::rule::load::parse_rule("r.toml", rule, crate::rule::RuleOrigin::Engine)
+            .expect("the test rule parses");
+        let mut rules = RuleSet::new();
+        rules.insert(rule);
+        let sel = Selection {
+            all: &rules,
+            active: rules.iter().collect(),
+            min_confidence: Confidence::Low,
+            severity_overrides: Default::default(),
+        };
+        let ctx = FileContext {
+            display: "a.ts",
+            rel: "a.ts",
+            lang: Lang::TypeScript,
+            framework: None,
+            file: None,
+            project: None,
+        };
+        analyze_source(code, &ctx, &sel, Duration::from_secs(10)).findings
+    }
+
+    #[test]
+    fn related_locations_point_where_values_come_from() {
+        let rule = r#"
+id = "data/example"
+title = "Example"
+skill = "security/injection"
+severity = "high"
+confidence = "high"
+message = "`{fn}` gets `{arg}`"
+why = "why"
+fix = "fix"
+prompt = "prompt"
+
+[[match]]
+language = "js"
+query = '''(call_expression function: (identifier) @fn arguments: (arguments (identifier) @arg)) @call'''
+report = "call"
+[[match.where]]
+capture = "fn"
+regex = "^run$"
+[[match.where]]
+capture = "arg"
+value = "local-value"
+regex = "danger"
+related = "`{arg}` is set here"
+[[match.where]]
+capture = "call"
+value = "enclosing-function"
+regex = "."
+related = "in this function"
+"#;
+        let code = "function handler() {\n  const x = danger();\n  run(x);\n}\n";
+        let found = run_rule(rule, code);
+        assert_eq!(found.len(), 1);
+        let related: Vec<(usize, &str)> = found[0]
+            .related
+            .iter()
+            .map(|r| (r.start.line, r.message.as_str()))
+            .collect();
+        assert_eq!(
+            related,
+            vec![(2, "`x` is set here"), (1, "in this function")]
+        );
+        assert_eq!(&code[found[0].related[0].byte_range.clone()], "danger()");
+        assert_eq!(&code[found[0].related[1].byte_range.clone()], "handler");
+
+        // A value defined inside the match itself is not worth a second pointer.
+        let inline = run_rule(rule, "function h() { run(danger); }\n");
+        assert_eq!(inline.len(), 1);
+        assert_eq!(
+            inline[0].related.len(),
+            1,
+            "only the function: {:?}",
+            inline[0].related
         );
     }
 

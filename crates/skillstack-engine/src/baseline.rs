@@ -171,6 +171,7 @@ mod tests {
             framework: None,
             fingerprint: fp.into(),
             fix_prompt: String::new(),
+            related: Vec::new(),
         }
     }
 

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::analyze::FileAnalysis;
 use crate::detect::Framework;
 use crate::discover::SkipReason;
-use crate::finding::{Finding, Position};
+use crate::finding::{Finding, Position, Related};
 use crate::lang::Lang;
 use crate::rule::{Confidence, Severity};
 
@@ -207,6 +207,16 @@ struct StoredFinding {
     framework: Option<String>,
     fingerprint: String,
     fix_prompt: String,
+    #[serde(default)]
+    related: Vec<StoredRelated>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRelated {
+    start: (usize, usize),
+    end: (usize, usize),
+    byte_range: (usize, usize),
+    message: String,
 }
 
 impl Entry {
@@ -229,6 +239,16 @@ impl Entry {
                     framework: f.framework.map(|fw| fw.as_str().to_string()),
                     fingerprint: f.fingerprint.clone(),
                     fix_prompt: f.fix_prompt.clone(),
+                    related: f
+                        .related
+                        .iter()
+                        .map(|r| StoredRelated {
+                            start: (r.start.line, r.start.column),
+                            end: (r.end.line, r.end.column),
+                            byte_range: (r.byte_range.start, r.byte_range.end),
+                            message: r.message.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             suppressed: a.suppressed,
@@ -251,14 +271,8 @@ impl Entry {
                 severity: f.severity,
                 confidence: f.confidence,
                 path: f.path,
-                start: Position {
-                    line: f.start.0,
-                    column: f.start.1,
-                },
-                end: Position {
-                    line: f.end.0,
-                    column: f.end.1,
-                },
+                start: position(f.start),
+                end: position(f.end),
                 byte_range: f.byte_range.0..f.byte_range.1,
                 message: f.message,
                 symbol: f.symbol,
@@ -266,6 +280,16 @@ impl Entry {
                 framework,
                 fingerprint: f.fingerprint,
                 fix_prompt: f.fix_prompt,
+                related: f
+                    .related
+                    .into_iter()
+                    .map(|r| Related {
+                        start: position(r.start),
+                        end: position(r.end),
+                        byte_range: r.byte_range.0..r.byte_range.1,
+                        message: r.message,
+                    })
+                    .collect(),
             });
         }
         Some(FileAnalysis {
@@ -278,4 +302,8 @@ impl Entry {
             error: None,
         })
     }
+}
+
+fn position((line, column): (usize, usize)) -> Position {
+    Position { line, column }
 }

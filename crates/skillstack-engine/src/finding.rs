@@ -58,6 +58,18 @@ pub struct Finding {
     pub fingerprint: String,
     /// The rule's fix prompt, filled in for this place: text to paste into an AI agent.
     pub fix_prompt: String,
+    /// Other places involved, in the same file: the entry point, where an id or token came from.
+    pub related: Vec<Related>,
+}
+
+/// A related location of a finding (SARIF `relatedLocations`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub start: Position,
+    pub end: Position,
+    #[serde(skip)]
+    pub byte_range: Range<usize>,
+    pub message: String,
 }
 
 impl Finding {

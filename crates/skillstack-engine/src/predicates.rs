@@ -56,6 +56,7 @@
 //!   `show(Document $document)` reached by `{document}` (implicit route-model binding). In a
 //!   snippet without route files, `$id`/`$…_id`/`$…Id` scalars and model-typed parameters count.
 
+use std::ops::Range;
 use std::path::Path;
 
 use tree_sitter::Node;
@@ -156,6 +157,96 @@ impl ValueFn {
     }
 }
 
+impl ValueFn {
+    /// Where this value came from, for a related location: the definition of a local variable
+    /// (`local-value`), the bound value (`binding-value`), the enclosing function's name
+    /// (`enclosing-function`, and `entry-point`: the innermost function named in the entry
+    /// point, else the outermost), or the node itself.
+    pub fn origin(self, node: Node, ctx: &PredCtx) -> Range<usize> {
+        let (lang, src) = (ctx.lang, ctx.src);
+        let origin = match self {
+            ValueFn::LocalValue if is_local_variable(node, lang) => local_definition(node, src),
+            ValueFn::BindingValue => binding_value(node, lang, src),
+            ValueFn::EnclosingFunction => enclosing_functions(node, lang).next(),
+            ValueFn::EntryPoint => {
+                let entry = ValueFn::EntryPoint.eval(node, ctx);
+                let named_in_entry = |f: &Node| {
+                    function_name(*f, lang, src).is_some_and(|n| {
+                        !n.is_empty()
+                            && entry
+                                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .any(|word| word == n)
+                    })
+                };
+                enclosing_functions(node, lang)
+                    .find(named_in_entry)
+                    .or_else(|| enclosing_functions(node, lang).last())
+            }
+            _ => None,
+        };
+        match origin {
+            Some(f) if is_function(f.kind(), lang) => function_anchor(f, lang, src),
+            Some(n) => n.byte_range(),
+            None => node.byte_range(),
+        }
+    }
+}
+
+/// A function's name, or for an anonymous function its first line: a short place to point at.
+fn function_anchor(f: Node, lang: Lang, src: &str) -> Range<usize> {
+    if let Some(name) = f.child_by_field_name("name") {
+        return name.byte_range();
+    }
+    // `export const POST = withAuth(async (req) => …)`: the declarator's name.
+    let mut cur = f.parent();
+    while let Some(n) = cur {
+        if is_function(n.kind(), lang) {
+            break;
+        }
+        if let Some(name) = n
+            .child_by_field_name("name")
+            .filter(|_| n.kind() == "variable_declarator")
+        {
+            return name.byte_range();
+        }
+        cur = n.parent();
+    }
+    let start = f.start_byte();
+    let line_end = src
+        .get(start..f.end_byte())
+        .and_then(|t| t.find('\n'))
+        .map_or(f.end_byte(), |i| start + i);
+    start..line_end
+}
+
+/// Is a node of this kind a function or method in this language?
+fn is_function(kind: &str, lang: Lang) -> bool {
+    if lang.is_js_family() {
+        matches!(
+            kind,
+            "function_declaration"
+                | "generator_function_declaration"
+                | "method_definition"
+                | "function_expression"
+                | "arrow_function"
+                | "function"
+        )
+    } else if lang == Lang::Ruby {
+        matches!(kind, "method" | "singleton_method")
+    } else {
+        matches!(
+            kind,
+            "function_definition" | "method_declaration" | "anonymous_function" | "arrow_function"
+        )
+    }
+}
+
+/// The functions and methods around `node`, innermost first.
+fn enclosing_functions<'t>(node: Node<'t>, lang: Lang) -> impl Iterator<Item = Node<'t>> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .filter(move |n| is_function(n.kind(), lang))
+}
+
 /// A boolean predicate for `is = "..."` / `is-not = "..."`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BoolPredicate {
@@ -240,6 +331,15 @@ impl BoolPredicate {
             },
         }
     }
+
+    /// The node that makes this predicate hold, when it is a place worth pointing at (for
+    /// `contains-request-input`: where the input enters); `None` for the others.
+    pub fn origin<'t>(self, node: Node<'t>, ctx: &PredCtx) -> Option<Node<'t>> {
+        match self {
+            BoolPredicate::ContainsRequestInput => request_input_source(node, ctx.lang, ctx.src),
+            _ => None,
+        }
+    }
 }
 
 /// See the module docs (`contains-route-parameter`). PHP variables only; a bounded walk.
@@ -280,11 +380,17 @@ fn contains_route_parameter(
 /// A local variable counts when its nearest earlier assignment in the same function is itself
 /// request input (followed up to [`MAX_FLOW_STEPS`] assignments deep).
 pub fn contains_request_input(node: Node, lang: Lang, src: &str) -> bool {
+    request_input_source(node, lang, src).is_some()
+}
+
+/// Where the request input in `node` comes from: the input expression itself (`params[:id]`,
+/// `await req.json()`), found through local assignments, or the handler parameter that carries it.
+pub fn request_input_source<'t>(node: Node<'t>, lang: Lang, src: &str) -> Option<Node<'t>> {
     let mut budget = FlowBudget {
         lookups: MAX_LOOKUPS,
         seen: std::collections::HashSet::new(),
     };
-    contains_request_input_within(node, lang, src, MAX_FLOW_STEPS, &mut budget)
+    request_input_within(node, lang, src, MAX_FLOW_STEPS, &mut budget)
 }
 
 /// How many `a = b; b = c` steps of local data flow request-input tracking follows.
@@ -299,17 +405,17 @@ struct FlowBudget {
     seen: std::collections::HashSet<String>,
 }
 
-fn contains_request_input_within(
-    node: Node,
+fn request_input_within<'t>(
+    node: Node<'t>,
     lang: Lang,
     src: &str,
     steps: usize,
     budget: &mut FlowBudget,
-) -> bool {
+) -> Option<Node<'t>> {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         if is_request_input(n, lang, src) {
-            return true;
+            return Some(n);
         }
         if steps > 0
             && budget.lookups > 0
@@ -318,11 +424,12 @@ fn contains_request_input_within(
         {
             budget.lookups -= 1;
             let flows = match local_definition(n, src) {
-                Some(value) => contains_request_input_within(value, lang, src, steps - 1, budget),
-                None => lang.is_js_family() && js_parameter_is_request_input(n, src),
+                Some(value) => request_input_within(value, lang, src, steps - 1, budget),
+                None if lang.is_js_family() => js_request_input_parameter(n, src),
+                None => None,
             };
-            if flows {
-                return true;
+            if flows.is_some() {
+                return flows;
             }
         }
         // A project function applied to input (`time_interval(params[:period])`, `Integer(x)`)
@@ -333,7 +440,7 @@ fn contains_request_input_within(
         let mut c = n.walk();
         stack.extend(n.named_children(&mut c));
     }
-    false
+    None
 }
 
 /// A receiverless function call that is not a known pass-through of its argument.
@@ -437,7 +544,7 @@ fn is_local_variable(n: Node, lang: Lang) -> bool {
 /// Is the JS variable `var` a parameter that carries request input? Next.js passes route
 /// `params` and `searchParams` to handlers and pages; every argument of a server action comes
 /// from the client; tRPC and next-safe-action hand procedures `{ input }` / `{ parsedInput }`.
-fn js_parameter_is_request_input(var: Node, src: &str) -> bool {
+fn js_request_input_parameter<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
     let name = text(var, src);
     let mut cur = var.parent();
     while let Some(f) = cur {
@@ -464,7 +571,7 @@ fn js_parameter_is_request_input(var: Node, src: &str) -> bool {
             let destructured = matches!(pattern.kind(), "object_pattern");
             let key_of_binding = pattern_key_of(pattern, name, src);
             let route_input = |k: &str| matches!(k, "params" | "searchParams");
-            return route_input(name)
+            let input = route_input(name)
                 || key_of_binding.as_deref().is_some_and(route_input)
                 || (destructured
                     && (matches!(name, "input" | "parsedInput")
@@ -472,9 +579,10 @@ fn js_parameter_is_request_input(var: Node, src: &str) -> bool {
                             .as_deref()
                             .is_some_and(|k| matches!(k, "input" | "parsedInput"))))
                 || is_server_action(f, src);
+            return input.then_some(*p);
         }
     }
-    false
+    None
 }
 
 /// In `{ params: { id } }`, the outermost key under which `name` is bound (`params`).
@@ -1594,6 +1702,32 @@ mod tests {
         assert!(!request_input(t, ts, "{ id: doc.id }"));
         let ts = "async function GET(req, { params }) { db.select().from(t).where(eq(t.id, params.id)); }";
         assert!(request_input(t, ts, "eq(t.id, params.id)"));
+    }
+
+    #[test]
+    fn request_input_sources_are_where_input_enters() {
+        let source = |lang: Lang, src: &str, needle: &str| {
+            let tree = parse(lang, src);
+            request_input_source(find(&tree, src, needle), lang, src)
+                .map(|n| text(n, src).to_string())
+        };
+        let t = Lang::TypeScript;
+        // Through a local variable to the handler's parameter.
+        let ts = "export async function GET(req, { params }) { const { id } = await params; find({ where: { id } }); }";
+        assert_eq!(
+            source(t, ts, "{ where: { id } }").as_deref(),
+            Some("{ params }")
+        );
+        // A server action's argument.
+        let ts = "'use server';\nexport async function archive(projectId: string) { find({ where: { id: projectId } }); }";
+        assert_eq!(
+            source(t, ts, "{ id: projectId }").as_deref(),
+            Some("projectId: string")
+        );
+        // Rails: the params read itself, through a local.
+        let rb = "def show\n  id = params[:id]\n  Doc.find(id)\nend";
+        assert_eq!(source(Lang::Ruby, rb, "(id)").as_deref(), Some("params"));
+        assert_eq!(source(t, "function f(x) { find(x); }", "(x)"), None);
     }
 
     #[test]

@@ -22,6 +22,8 @@ struct FindingDiagnostic {
     severity: miette::Severity,
     label: String,
     span: SourceSpan,
+    /// Related locations in the same file, each with its message.
+    related: Vec<(String, SourceSpan)>,
     source: NamedSource<String>,
     help: String,
 }
@@ -48,10 +50,12 @@ impl Diagnostic for FindingDiagnostic {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some(self.label.clone()),
-            self.span,
-        ))))
+        let main = LabeledSpan::new_primary_with_span(Some(self.label.clone()), self.span);
+        let related = self
+            .related
+            .iter()
+            .map(|(m, span)| LabeledSpan::new_with_span(Some(m.clone()), *span));
+        Some(Box::new(std::iter::once(main).chain(related)))
     }
 }
 
@@ -100,6 +104,14 @@ fn diagnostic(f: &Finding, ctx: &ReportContext, source: &str) -> FindingDiagnost
         severity: miette_severity(f.severity),
         label: rule.map(|r| r.title.clone()).unwrap_or_default(),
         span: SourceSpan::from(first_line_span(source, f.byte_range.clone())),
+        related: f
+            .related
+            .iter()
+            .map(|r| {
+                let span = first_line_span(source, r.byte_range.clone());
+                (r.message.clone(), SourceSpan::from(span))
+            })
+            .collect(),
         source: NamedSource::new(&f.path, source.to_string()),
         help,
     }

@@ -27,6 +27,11 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
                 "message": f.message,
                 "symbol": f.symbol,
                 "entry": f.entry,
+                "related": f.related.iter().map(|r| json!({
+                    "start": { "line": r.start.line, "column": r.start.column },
+                    "end": { "line": r.end.line, "column": r.end.column },
+                    "message": r.message,
+                })).collect::<Vec<_>>(),
                 "framework": f.framework,
                 "fix": rule.map(|r| r.fix.as_str()),
                 "fix_prompt": f.fix_prompt,

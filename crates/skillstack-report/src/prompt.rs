@@ -133,8 +133,17 @@ fn push_finding(number: usize, f: &Finding, same_as: Option<usize>, md: &mut Str
         "\n#### {number}. `{}:{}:{}`\n\n",
         f.path, f.start.line, f.start.column
     ));
+    // The entry point's own related location gives its line; the others are listed below.
+    let entry_related = |r: &&skillstack_engine::finding::Related| {
+        f.entry
+            .as_ref()
+            .is_some_and(|e| r.message == format!("entry point: {e}"))
+    };
     let place = match (&f.entry, &f.symbol) {
-        (Some(e), _) => format!("- Entry point: {e}\n"),
+        (Some(e), _) => match f.related.iter().find(entry_related) {
+            Some(r) => format!("- Entry point: {e} (line {})\n", r.start.line),
+            None => format!("- Entry point: {e}\n"),
+        },
         (None, Some(s)) => format!("- In: `{s}`\n"),
         (None, None) => "- In: the top level of the file\n".to_string(),
     };
@@ -143,6 +152,13 @@ fn push_finding(number: usize, f: &Finding, same_as: Option<usize>, md: &mut Str
         "- Severity: {}, confidence: {}\n- What is wrong: {}\n",
         f.severity, f.confidence, f.message
     ));
+    for r in f.related.iter().filter(|r| !entry_related(r)) {
+        md.push_str(&format!(
+            "- See also line {}: {}\n",
+            r.start.line,
+            one_paragraph(&r.message)
+        ));
+    }
     match same_as {
         Some(n) => md.push_str(&format!(
             "- Fix: the fix for finding {n} covers this line too; check it is gone.\n"

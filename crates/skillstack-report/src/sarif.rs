@@ -150,14 +150,36 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
                 .end_line(f.end.line as i64)
                 .end_column(f.end.column as i64)
                 .build();
+            let physical = |region: Region| {
+                PhysicalLocation::builder()
+                    .artifact_location(ArtifactLocation::builder().uri(uri(&f.path)).build())
+                    .region(region)
+                    .build()
+            };
             let location = Location::builder()
-                .physical_location(
-                    PhysicalLocation::builder()
-                        .artifact_location(ArtifactLocation::builder().uri(uri(&f.path)).build())
-                        .region(region)
-                        .build(),
-                )
+                .physical_location(physical(region))
                 .build();
+            // The other places involved (the entry point, where an id came from): code
+            // scanning shows them beside the alert.
+            let related: Vec<Location> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, rel)| {
+                    let region = Region::builder()
+                        .start_line(rel.start.line as i64)
+                        .start_column(rel.start.column as i64)
+                        .end_line(rel.end.line as i64)
+                        .end_column(rel.end.column as i64)
+                        .build();
+                    let mut loc = Location::builder()
+                        .physical_location(physical(region))
+                        .message(Message::builder().text(rel.message.clone()).build())
+                        .build();
+                    loc.id = Some(i as i64 + 1);
+                    loc
+                })
+                .collect();
             let mut r = SarifResult::builder()
                 .rule_id(f.rule_id.clone())
                 .level(level(f.severity))
@@ -166,6 +188,9 @@ pub fn render(result: &AuditResult, ctx: &ReportContext) -> String {
                 .partial_fingerprints(fp)
                 .build();
             r.rule_index = index.get(f.rule_id.as_str()).map(|&i| i as i64);
+            if !related.is_empty() {
+                r.related_locations = Some(related);
+            }
             r
         })
         .collect();

@@ -70,6 +70,7 @@ struct ConditionFile {
     is: Option<Spanned<String>>,
     is_not: Option<Spanned<String>>,
     bind: Option<Spanned<String>>,
+    related: Option<Spanned<String>>,
     confidence: Option<Spanned<String>>,
 }
 
@@ -84,6 +85,7 @@ impl ConditionFile {
             is: self.is.as_ref().map(spanned),
             is_not: self.is_not.as_ref().map(spanned),
             bind: self.bind.as_ref().map(spanned),
+            related: self.related.as_ref().map(spanned),
         }
     }
 }
@@ -287,6 +289,13 @@ fn matcher_spec(name: &str, text: &str, m: &MatchFile) -> Result<MatcherSpec, Ru
                 b.span(),
                 "`bind` is not allowed in [[match.confidence-when]]",
                 "bind values in [[match.where]]",
+            ));
+        }
+        if let Some(r) = &c.related {
+            return Err(misplaced(
+                r.span(),
+                "`related` is not allowed in [[match.confidence-when]]",
+                "point at related code from a [[match.where]] condition",
             ));
         }
         let Some(conf) = &c.confidence else {
@@ -619,6 +628,18 @@ report = "call"
             "report = \"call\"\nmessage = \"{nothing}\"",
         );
         assert!(parse(&bad).unwrap_err().message.contains("{nothing}"));
+    }
+
+    #[test]
+    fn related_belongs_to_where() {
+        let ok = format!(
+            "{GOOD}\n[[match.where]]\ncapture = \"fn\"\nregex = \"x\"\nrelated = \"here\"\n"
+        );
+        assert!(parse(&ok).is_ok());
+        let bad = format!(
+            "{GOOD}\n[[match.confidence-when]]\ncapture = \"fn\"\nregex = \"x\"\nrelated = \"here\"\nconfidence = \"low\"\n"
+        );
+        assert!(parse(&bad).unwrap_err().message.contains("`related`"));
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //! not-regex = "(?i)expires"       # ... and must not match
 //! is = "interpolated-unsafely"    # a boolean predicate that must hold (`is-not`: must not)
 //! bind = "name"                   # makes the value available to the message as `{name}`
+//! related = "the id comes from the request here"  # a related location (SARIF relatedLocations):
+//!                                 # where the value came from — see [`ValueFn::origin`]; the
+//!                                 # text may use placeholders. An `entry-point` value with a
+//!                                 # `bind` adds one by itself, at the entry point's function.
 //!
 //! [[match.confidence-when]]       # optional, first that holds wins: a different confidence
 //! capture = "sql"                 # for hits where this condition also holds (same keys as
@@ -62,6 +66,7 @@ pub struct WhereSpec {
     pub is: Option<(String, Range<usize>)>,
     pub is_not: Option<(String, Range<usize>)>,
     pub bind: Option<(String, Range<usize>)>,
+    pub related: Option<(String, Range<usize>)>,
 }
 
 /// Why a matcher did not compile, with the span in the rule file.
@@ -89,6 +94,8 @@ struct Condition {
     not_regex: Option<Regex>,
     is: Option<(BoolPredicate, bool)>,
     bind: Option<String>,
+    /// The message of a related location at where the value came from.
+    related: Option<String>,
 }
 
 /// Where a matcher's captures sit in the compiled query that runs it (several matchers share
@@ -137,6 +144,15 @@ pub struct Hit {
     pub confidence: Option<Confidence>,
     /// The matcher's own message template, when it has one.
     pub message: Option<String>,
+    /// Other places involved (where the id came from, the entry point), in condition order.
+    pub related: Vec<RelatedHit>,
+}
+
+/// A related location of a hit: a place in the same file and what it is, as a message template.
+#[derive(Clone, Debug)]
+pub struct RelatedHit {
+    pub byte_range: Range<usize>,
+    pub message: String,
 }
 
 impl Matcher {
@@ -324,8 +340,30 @@ impl Matcher {
         let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
         let report = node_for(slots.report)?;
         let mut vars: Vec<(String, String)> = Vec::new();
+        let mut related: Vec<RelatedHit> = Vec::new();
         for (cond, &idx) in self.conditions.iter().zip(&slots.conditions) {
-            let bound = eval_condition(cond, node_for(idx)?, ctx)?;
+            let node = node_for(idx)?;
+            let bound = eval_condition(cond, node, ctx)?;
+            // An entry point the rule names is worth pointing at, when there is one.
+            let automatic = match (&cond.bind, &bound) {
+                (Some(name), Some(v)) if cond.value == ValueFn::EntryPoint && !v.is_empty() => {
+                    Some(format!("entry point: {{{name}}}"))
+                }
+                _ => None,
+            };
+            if let Some(message) = cond.related.clone().or(automatic) {
+                let byte_range = match cond.is {
+                    Some((pred, true)) => pred.origin(node, ctx).map(|n| n.byte_range()),
+                    _ => None,
+                }
+                .unwrap_or_else(|| cond.value.origin(node, ctx));
+                if !related.iter().any(|r| r.byte_range == byte_range) {
+                    related.push(RelatedHit {
+                        byte_range,
+                        message,
+                    });
+                }
+            }
             if let (Some(name), Some(v)) = (&cond.bind, bound) {
                 vars.push((name.clone(), v));
             }
@@ -354,6 +392,7 @@ impl Matcher {
             vars,
             confidence,
             message: self.message.clone(),
+            related,
         })
     }
 }
@@ -460,6 +499,7 @@ fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Conditio
         not_regex,
         is,
         bind: w.bind.as_ref().map(|b| b.0.clone()),
+        related: w.related.as_ref().map(|r| r.0.clone()),
     })
 }
 
