@@ -50,6 +50,9 @@
 //!   Laravel: a model with a `belongsTo` an owner (`User`, `Team`, `Organization`, …) is owned; the
 //!   class of a static call chain counts (`Document::with('x')->find($id)` → `Document`); a class
 //!   the app defines that is not an Eloquent model (a repository, a service) is public.
+//! - `public-method`: the method around the node (or the node itself) is public — Ruby: not after
+//!   a bare `private`/`protected` in its class body, nor written `private def`; PHP: declared
+//!   `public` or without a visibility. Outside any method, and in JavaScript, it does not hold.
 //! - `contains-route-parameter` (Laravel): the node is or contains a variable that is a parameter
 //!   of the controller method (or route closure) around it which a route's `{segment}` fills —
 //!   `$id` of `show(string $id)` reached by `GET /documents/{id}`, or `$document` of
@@ -259,10 +262,11 @@ pub enum BoolPredicate {
     ProtectedRackApp,
     InControllerThatAuthenticates,
     ContainsRouteParameter,
+    PublicMethod,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
@@ -272,6 +276,7 @@ impl BoolPredicate {
         "public-model",
         "protected-rack-app",
         "contains-route-parameter",
+        "public-method",
     ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
@@ -289,6 +294,7 @@ impl BoolPredicate {
                 Some(BoolPredicate::InControllerThatAuthenticates)
             }
             "contains-route-parameter" => Some(BoolPredicate::ContainsRouteParameter),
+            "public-method" => Some(BoolPredicate::PublicMethod),
             _ => None,
         }
     }
@@ -325,6 +331,7 @@ impl BoolPredicate {
             },
             BoolPredicate::InterpolatedUnsafely => interpolated_unsafely(node, lang, src),
             BoolPredicate::ContainsRequestInput => contains_request_input(node, lang, src),
+            BoolPredicate::PublicMethod => public_method(node, lang, src),
             BoolPredicate::ContainsRouteParameter => match (ctx.file, ctx.project) {
                 (Some(file), Some(project)) => contains_route_parameter(node, ctx, file, project),
                 _ => false,
@@ -340,6 +347,52 @@ impl BoolPredicate {
             _ => None,
         }
     }
+}
+
+/// See the module docs (`public-method`).
+pub fn public_method(node: Node, lang: Lang, src: &str) -> bool {
+    let kinds: &[&str] = match lang {
+        Lang::Ruby => &["method"],
+        Lang::Php => &["method_declaration"],
+        _ => return false,
+    };
+    let Some(method) =
+        std::iter::successors(Some(node), |n| n.parent()).find(|n| kinds.contains(&n.kind()))
+    else {
+        return false;
+    };
+    if lang == Lang::Php {
+        let mut c = method.walk();
+        return !method.children(&mut c).any(|m| {
+            m.kind() == "visibility_modifier" && matches!(text(m, src), "private" | "protected")
+        });
+    }
+    // `private def x … end`: the method is the argument of a `private` call.
+    let wrapped = method
+        .parent()
+        .filter(|p| p.kind() == "argument_list")
+        .and_then(|p| p.parent());
+    if wrapped.is_some_and(|call| {
+        call.kind() == "call"
+            && call
+                .child_by_field_name("method")
+                .is_some_and(|m| matches!(text(m, src), "private" | "protected"))
+    }) {
+        return false;
+    }
+    // The last bare `private` / `protected` / `public` before it in the class body decides.
+    let mut prev = method.prev_named_sibling();
+    while let Some(p) = prev {
+        if p.kind() == "identifier" {
+            match text(p, src) {
+                "private" | "protected" => return false,
+                "public" => return true,
+                _ => {}
+            }
+        }
+        prev = p.prev_named_sibling();
+    }
+    true
 }
 
 /// See the module docs (`contains-route-parameter`). PHP variables only; a bounded walk.
@@ -1728,6 +1781,26 @@ mod tests {
         let rb = "def show\n  id = params[:id]\n  Doc.find(id)\nend";
         assert_eq!(source(Lang::Ruby, rb, "(id)").as_deref(), Some("params"));
         assert_eq!(source(t, "function f(x) { find(x); }", "(x)"), None);
+    }
+
+    #[test]
+    fn public_methods() {
+        let public = |lang: Lang, src: &str, needle: &str| {
+            let tree = parse(lang, src);
+            public_method(find(&tree, src, needle), lang, src)
+        };
+        let rb = "class A\n  def a; x1; end\n  private def b; x2; end\n  def c; x3; end\n  private\n  def d; x4; end\n  public\n  def e; x5; end\nend";
+        assert!(public(Lang::Ruby, rb, "x1"));
+        assert!(!public(Lang::Ruby, rb, "x2"));
+        assert!(public(Lang::Ruby, rb, "x3"));
+        assert!(!public(Lang::Ruby, rb, "x4"));
+        assert!(public(Lang::Ruby, rb, "x5"));
+        assert!(!public(Lang::Ruby, "x1", "x1"));
+        let php = "<?php class A { public function a() { x1(); } function b() { x2(); } protected function c() { x3(); } private static function d() { x4(); } }";
+        assert!(public(Lang::Php, php, "x1"));
+        assert!(public(Lang::Php, php, "x2"));
+        assert!(!public(Lang::Php, php, "x3"));
+        assert!(!public(Lang::Php, php, "x4"));
     }
 
     #[test]

@@ -18,6 +18,8 @@ use tree_sitter::Node;
 
 use crate::model::lazy;
 
+pub mod routes;
+
 use crate::analyze::parse;
 use crate::lang::Lang;
 use crate::model::EntryPoint;
@@ -94,6 +96,8 @@ pub struct RailsApp {
     pub schema: Option<BTreeMap<String, Vec<String>>>,
     /// Constants wrapped in middleware in `config/` (`Sidekiq::Web.use Rack::Auth::Basic`).
     pub wrapped_rack_apps: Vec<String>,
+    /// The routes in `config/routes.rb`, when the app has one.
+    pub routes: Option<Vec<routes::Route>>,
 }
 
 const CALLBACK_ADD: [&str; 5] = [
@@ -110,6 +114,16 @@ fn authn_name() -> &'static Regex {
     lazy(
         &RE,
         r"(?i)^(authenticate|require_(login|user|authentication|authenticated|signed_in|sign_in|session|current_user|account)|ensure_(logged_in|signed_in|authenticated|user|login)|login_required|logged_in_required|authorize_user|check_(login|session|user)|verify_user|doorkeeper_authorize!|authenticate_with_api_key)",
+    )
+}
+
+/// A callback through which a machine proves itself (a signed JWT, a webhook signature, an
+/// HMAC, a shared secret) rather than a signed-in user.
+fn machine_name() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        r"(?i)^(verify|validate|decode|check|authenticate)_\w*(jwt|signature|signed|hmac|webhook|secret|shared_key|request)\w*!?$",
     )
 }
 
@@ -237,6 +251,7 @@ impl RailsApp {
                 app.add_file(&abs, tree.root_node(), &src);
             }
         }
+        app.routes = routes::read_routes(root, budget);
         app
     }
 
@@ -403,10 +418,28 @@ impl RailsApp {
                         .find_method(class, cb)
                         .is_some_and(|m| authz_body().is_match(&m.body))
             });
+        // The routes that reach the action name it, and may require a user themselves
+        // (`authenticate :user do`).
+        let routes: Vec<&routes::Route> = self
+            .routes
+            .iter()
+            .flatten()
+            // Case-insensitively: `namespace :oidc` is `OIDC::` when the app declares the acronym.
+            .filter(|r| r.controller.eq_ignore_ascii_case(&class.name) && r.action == action)
+            .collect();
+        let routed_authenticated = !routes.is_empty() && routes.iter().all(|r| r.authenticated);
+        let mut name = format!("{}#{}", class.name, action);
+        if !routes.is_empty() {
+            let mut shown: Vec<String> = routes.iter().take(3).map(|r| r.describe()).collect();
+            if routes.len() > 3 {
+                shown.push("…".into());
+            }
+            name = format!("{name} ({})", shown.join(", "));
+        }
         EntryPoint {
-            name: format!("{}#{}", class.name, action),
-            authenticated,
-            authenticated_otherwise: false,
+            name,
+            authenticated: authenticated || routed_authenticated,
+            authenticated_otherwise: callbacks.iter().any(|cb| machine_name().is_match(cb)),
             authorized,
         }
     }
@@ -609,6 +642,26 @@ fn read_class(node: Node, name: &str, file: &Path, src: &str) -> ClassFacts {
                         only,
                         except,
                     });
+                } else if m == "with_options" {
+                    // `with_options only: :x do before_action :a end`: the options apply to
+                    // every callback inside.
+                    if let Some(block) = stmt.child_by_field_name("block") {
+                        for inner in block_statements(block) {
+                            let im = inner
+                                .child_by_field_name("method")
+                                .map(|m| txt(m, src))
+                                .unwrap_or("");
+                            if CALLBACK_ADD.contains(&im) || CALLBACK_SKIP.contains(&im) {
+                                let (names, i_only, i_except) = call_args(inner, src);
+                                facts.callbacks.push(Callback {
+                                    add: CALLBACK_ADD.contains(&im),
+                                    names,
+                                    only: i_only.or_else(|| only.clone()),
+                                    except: i_except.or_else(|| except.clone()),
+                                });
+                            }
+                        }
+                    }
                 } else if m == "include" {
                     if let Some(args) = stmt.child_by_field_name("arguments") {
                         let mut c = args.walk();
@@ -896,6 +949,27 @@ mod tests {
             assert!(ep.authenticated, "{c}#{action} authenticated");
             assert_eq!(ep.authorized, want, "{c}#{action} authorized");
         }
+    }
+
+    #[test]
+    fn routes_name_actions_and_may_authenticate_them() {
+        let c = "class ReportsController < ApplicationController\n  with_options only: :ack do\n    before_action :verify_slack_signature\n  end\n  def archive; end\n  def share; end\n  def ack; end\n  def orphan; end\nend\n";
+        let routes = "Rails.application.routes.draw do\n  resources :reports, only: [] do\n    post :archive, on: :member\n  end\n  authenticate :user do\n    post 'reports/:id/share', to: 'reports#share'\n  end\n  post 'slack/ack', to: 'reports#ack'\nend\n";
+        let (_d, a) = app(&[
+            ("app/controllers/reports_controller.rb", c),
+            ("config/routes.rb", routes),
+        ]);
+        let class = a.classes.get("ReportsController").unwrap();
+        let ep = |action: &str| a.entry_point(class, action, "");
+        assert_eq!(
+            ep("archive").name,
+            "ReportsController#archive (POST /reports/:id/archive)"
+        );
+        assert!(!ep("archive").authenticated);
+        assert!(ep("share").authenticated, "inside `authenticate :user do`");
+        assert!(ep("ack").authenticated_otherwise, "a signature check");
+        assert!(!ep("archive").authenticated_otherwise);
+        assert_eq!(ep("orphan").name, "ReportsController#orphan");
     }
 
     #[test]
