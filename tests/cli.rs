@@ -677,3 +677,81 @@ fn output_to_a_fifo_or_device_is_written_not_replaced() {
     let got = reader.join().unwrap();
     assert!(got.contains("\"findings\""), "{got}");
 }
+
+#[test]
+fn config_names_the_projects_own_auth_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "package.json",
+        r#"{"dependencies": {"next": "15.0.0", "next-auth": "5.0.0", "@prisma/client": "6.0.0"}}"#,
+    );
+    write(
+        dir.path(),
+        "prisma/schema.prisma",
+        "model Document {\n  id String @id\n  userId String\n}\n",
+    );
+    write(
+        dir.path(),
+        "app/api/documents/[id]/route.ts",
+        r#"import { auth } from "@/auth";
+import { db } from "@/lib/db";
+
+// The project's own check, which says nothing a rule could recognise by itself.
+function guardDoc(session: unknown, doc: unknown) {
+  console.log(session, doc);
+}
+
+export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }) {
+  const session = await auth();
+  if (!session) return new Response(null, { status: 401 });
+  const { id } = await params;
+  const doc = await db.document.findUnique({ where: { id } });
+  guardDoc(session, doc);
+  return Response.json(doc);
+}
+"#,
+    );
+    let args = [
+        "audit",
+        "--select",
+        "perm/idor-unscoped-lookup",
+        "--min-confidence",
+        "low",
+        "--no-cache",
+        "--output-format",
+        "json",
+    ];
+    let o = skillstack(dir.path(), &args);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("GET /api/documents/[id]"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Named as an authorization helper, `guardDoc` is the check the rule looks for.
+    write(
+        dir.path(),
+        "skillstack.toml",
+        "[auth]\nauthorize = [\"guardDoc\"]\n",
+    );
+    let o = skillstack(dir.path(), &args);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let shown = stdout(&skillstack(dir.path(), &["config"]));
+    assert!(shown.contains("authorize = [\"guardDoc\"]"), "{shown}");
+
+    // A call with arguments is not a name: an error that points at it.
+    write(
+        dir.path(),
+        "skillstack.toml",
+        "[auth]\nauthenticate = [\"ok\", \"requireUser()\"]\n",
+    );
+    let o = skillstack(dir.path(), &args);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("requireUser()") && err.contains(":2:"),
+        "{err}"
+    );
+}

@@ -104,6 +104,7 @@ pub fn prepare(paths: &[PathBuf], scope: &ScopeArgs) -> Result<Prepared, Errors>
     opts.ignore = config.ignore.iter().chain(&scope.ignore).cloned().collect();
     opts.min_confidence = config.min_confidence;
     opts.severity_overrides = config.severity.clone();
+    opts.auth = config.auth.clone();
     opts.cache_dir = if scope.no_cache {
         None
     } else {

@@ -48,6 +48,8 @@ pub struct AuditOptions {
     pub parse_only: bool,
     /// Where the audit cache lives (see [`crate::cache`]); `None` turns it off.
     pub cache_dir: Option<PathBuf>,
+    /// The project's own authentication and authorization helpers (config `[auth]`).
+    pub auth: crate::model::auth_names::AuthNames,
 }
 
 impl AuditOptions {
@@ -70,6 +72,7 @@ impl AuditOptions {
             cwd,
             parse_only: false,
             cache_dir: None,
+            auth: Default::default(),
         }
     }
 }
@@ -179,7 +182,9 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
             if opts.parse_only {
                 ProjectModel::default()
             } else {
-                ProjectModel::build(&apps, opts.parse_budget)
+                let mut model = ProjectModel::build(&apps, opts.parse_budget);
+                model.auth = opts.auth.clone();
+                model
             }
         })
     };
@@ -313,8 +318,12 @@ fn context_hash(rules: &RuleSet, sel: &Selection, opts: &AuditOptions, apps: &[A
     parts.push(format!("{:?}", sel.active.iter().map(|r| &r.id).collect::<Vec<_>>()).into_bytes());
     parts.push(
         format!(
-            "{:?} {:?} {:?}",
-            sel.min_confidence, sel.severity_overrides, opts.framework
+            "{:?} {:?} {:?} {:?} {:?}",
+            sel.min_confidence,
+            sel.severity_overrides,
+            opts.framework,
+            opts.auth.authenticate,
+            opts.auth.authorize
         )
         .into_bytes(),
     );

@@ -12,6 +12,10 @@
 //!
 //! [severity]                                           # per-rule severity overrides
 //! "data/raw-sql-interpolation" = "critical"
+//!
+//! [auth]                                               # the project's own helpers (see model::auth_names)
+//! authenticate = ["requireMember", "require_member!"]  # calls that require a signed-in user
+//! authorize = ["assertCanEdit"]                        # calls that authorize access to a record
 //! ```
 //! Unknown keys and bad values are errors that point at the line.
 
@@ -22,6 +26,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::FileError;
+use crate::model::auth_names::{valid_name, AuthNames};
 use crate::rule::{Confidence, RuleSet, Severity};
 
 pub const CONFIG_NAMES: [&str; 2] = ["skillstack.toml", ".skillstack.toml"];
@@ -40,6 +45,14 @@ struct ConfigFile {
     fail_on: Option<Spanned<String>>,
     min_confidence: Option<Spanned<String>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    auth: Option<AuthFile>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct AuthFile {
+    authenticate: Option<Vec<Spanned<String>>>,
+    authorize: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -66,6 +79,8 @@ pub struct Config {
     pub fail_on: Severity,
     pub min_confidence: Confidence,
     pub severity: BTreeMap<String, Severity>,
+    /// The project's own authentication and authorization helpers (`[auth]`).
+    pub auth: AuthNames,
     /// Rule ids/categories as written, with spans, for validation once rules are loaded.
     selectors: Vec<(String, std::ops::Range<usize>)>,
     text: String,
@@ -86,6 +101,7 @@ impl Config {
             fail_on: Severity::Low,
             min_confidence: Confidence::Medium,
             severity: BTreeMap::new(),
+            auth: AuthNames::default(),
             selectors: vec![],
             text: String::new(),
         }
@@ -218,6 +234,27 @@ impl Config {
             c.severity.insert(rule.get_ref().clone(), s);
             c.selectors.push((rule.get_ref().clone(), rule.span()));
         }
+        if let Some(auth) = &file.auth {
+            let mut lists: [Vec<String>; 2] = Default::default();
+            for (list, out) in [&auth.authenticate, &auth.authorize]
+                .into_iter()
+                .zip(&mut lists)
+            {
+                for name in list.iter().flatten() {
+                    if !valid_name(name.get_ref()) {
+                        return Err(err(
+                            Some(name.span()),
+                            format!("`{}` is not a function, method or callback name", name.get_ref()),
+                            "not a name",
+                            "write the bare name the code calls, e.g. \"requireMember\", \"require_member!\" or \"Auth.check\" — no parentheses or arguments",
+                        ));
+                    }
+                    out.push(name.get_ref().clone());
+                }
+            }
+            let [authenticate, authorize] = lists;
+            c.auth = AuthNames::new(authenticate, authorize);
+        }
         Ok(c)
     }
 
@@ -279,6 +316,12 @@ impl Config {
         for (k, v) in &self.severity {
             out.push_str(&format!("{k:?} = {:?}\n", v.as_str()));
         }
+        out.push_str("\n[auth]\n");
+        out.push_str(&format!(
+            "authenticate = {}\n",
+            list(&self.auth.authenticate)
+        ));
+        out.push_str(&format!("authorize = {}\n", list(&self.auth.authorize)));
         out
     }
 }

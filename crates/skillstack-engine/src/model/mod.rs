@@ -6,6 +6,7 @@
 //! handler, a server action) that may be **authenticated** and **authorized** — and each
 //! framework fills it in its own module.
 
+pub mod auth_names;
 pub mod laravel;
 pub mod nextjs;
 pub mod rails;
@@ -49,6 +50,8 @@ pub enum AppFacts {
 pub struct ProjectModel {
     /// Apps by absolute root; several frameworks may share a root.
     pub apps: BTreeMap<(PathBuf, Framework), AppFacts>,
+    /// The project's own authentication and authorization helpers, from `skillstack.toml`.
+    pub auth: auth_names::AuthNames,
 }
 
 impl ProjectModel {
@@ -142,12 +145,20 @@ impl ProjectModel {
         node: Node,
         src: &str,
     ) -> Vec<EntryPoint> {
-        match self.app_for(file, lang) {
+        let mut eps = match self.app_for(file, lang) {
             Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
             Some(AppFacts::NextJs(app)) => app.entry_points_at(file, node, src),
             Some(AppFacts::Laravel(app)) => app.entry_points_at(file, node, src),
             None => Vec::new(),
+        };
+        if !eps.is_empty() {
+            let (authn, authz) = self.auth.evidence_at(lang, node, src);
+            for ep in &mut eps {
+                ep.authenticated |= authn;
+                ep.authorized |= authz;
+            }
         }
+        eps
     }
 
     /// Does another entry point require a signed-in user — for Rails another action of the same
