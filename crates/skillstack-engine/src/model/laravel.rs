@@ -18,8 +18,10 @@
 //! URL's signature identifies the caller and covers the ids in it.
 //!
 //! Route files are read with the groups that load them: `bootstrap/app.php`'s
-//! `withRouting(web: …, api: …)` (the `web` and `api` middleware groups) and route service
-//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`).
+//! `withRouting(web: …, api: …, then: …)` (the `web` and `api` middleware groups), service
+//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`, `loadRoutesFrom`),
+//! and methods that a route file calls to load a package's routes (`Wave::routes()`). The app's own
+//! packages — directories `composer.json` maps a namespace to inside the app — are read like `app/`.
 //!
 //! A controller method that no route the model read reaches is not an entry point — unless the
 //! app has no route files at all (a snippet), where a public method of a `…Controller` class is.
@@ -225,6 +227,58 @@ pub(crate) fn resolve_name(name: &str, uses: &BTreeMap<String, String>, namespac
     }
 }
 
+/// The app's own packages: the directories `composer.json` maps namespaces to (`"Wave\\":
+/// "wave/src/"`) besides `app/`, `database/` and `tests/`, each with the `routes/` directory next to
+/// it when there is one (`wave/routes`). Their classes and route files belong to the app.
+pub fn package_dirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(root.join("composer.json")) else {
+        return Vec::new();
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let Some(map) = json.pointer("/autoload/psr-4").and_then(|m| m.as_object()) else {
+        return out;
+    };
+    for dirs in map.values() {
+        let list: Vec<&str> = match dirs {
+            serde_json::Value::String(s) => vec![s.as_str()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+            _ => continue,
+        };
+        for d in list {
+            let rel = Path::new(d.trim_start_matches("./"));
+            // Inside the app only, and not the directories the model reads anyway or never.
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                || rel.components().next().is_some_and(|c| {
+                    matches!(
+                        c.as_os_str().to_str(),
+                        Some("app" | "database" | "tests" | "vendor" | "routes" | "")
+                    )
+                })
+            {
+                continue;
+            }
+            let dir = root.join(rel);
+            if !dir.is_dir() || out.contains(&dir) {
+                continue;
+            }
+            out.push(dir.clone());
+            if let Some(routes) = dir.parent().map(|p| p.join("routes")) {
+                if routes.is_dir() && routes != root.join("routes") && !out.contains(&routes) {
+                    out.push(routes);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 impl LaravelApp {
     /// An empty app at `root` (files are added with [`LaravelApp::add_file`]).
     pub fn new(root: &Path) -> LaravelApp {
@@ -235,17 +289,26 @@ impl LaravelApp {
     }
 
     /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
-    /// that load routes and name middleware, every class under `app/`, and the migrations.
+    /// that load routes and name middleware, every class under `app/` and the app's own packages
+    /// (see [`package_dirs`]), and the migrations.
     pub fn build(root: &Path, budget: Duration) -> LaravelApp {
         let mut app = LaravelApp::new(root);
-        for f in crate::model::app_files(root, &["app"], &["php"]) {
-            let Ok(src) = std::fs::read_to_string(&f) else {
+        let class_files: Vec<PathBuf> = std::iter::once(root.join("app"))
+            .chain(
+                package_dirs(root)
+                    .into_iter()
+                    .filter(|d| !d.ends_with("routes")),
+            )
+            .flat_map(|d| crate::model::app_files(&d, &["."], &["php"]))
+            .collect();
+        for f in &class_files {
+            let Ok(src) = std::fs::read_to_string(f) else {
                 continue;
             };
             let Some(tree) = parse(Lang::Php, &src, budget) else {
                 continue;
             };
-            app.add_file(&f, tree.root_node(), &src);
+            app.add_file(f, tree.root_node(), &src);
             if f.ends_with("app/Http/Kernel.php") {
                 app.read_aliases(tree.root_node(), &src);
             }
@@ -265,22 +328,33 @@ impl LaravelApp {
             }
             route_sources.push(bootstrap);
         }
-        // Route service providers load route files with groups around them (`app/Providers`,
-        // or elsewhere under `app/` in apps that organise by domain).
+        // Service providers load route files with groups around them (`RouteServiceProvider`'s
+        // `Route::middleware('api')->group(base_path(…))`, any provider's `loadRoutesFrom`), under
+        // `app/Providers` or elsewhere in apps that organise by domain.
         route_sources.extend(
-            crate::model::app_files(root, &["app"], &["php"])
-                .into_iter()
+            class_files
+                .iter()
                 .filter(|f| {
                     f.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.contains("Route") && n.contains("Provider"))
-                }),
+                        .is_some_and(|n| n.ends_with("Provider.php"))
+                })
+                .cloned(),
         );
         let route_sources: Vec<PathBuf> = route_sources
             .into_iter()
             .map(|f| crate::paths::absolute(&f).unwrap_or(f))
             .collect();
-        app.routes = routes::read_routes(root, &route_sources, budget);
+        let sources = routes::Sources {
+            loaders: app.route_loaders(),
+            allowed: Some(
+                crate::model::inputs(root, crate::detect::Framework::Laravel)
+                    .into_iter()
+                    .map(|f| crate::paths::absolute(&f).unwrap_or(f))
+                    .collect(),
+            ),
+        };
+        app.routes = routes::read_routes(root, &route_sources, &sources, budget);
         let migrations = crate::model::app_files(root, &["database/migrations"], &["php"]);
         if !migrations.is_empty() {
             let mut tables = BTreeMap::new();
@@ -323,6 +397,31 @@ impl LaravelApp {
                 )
             }));
         }
+    }
+
+    /// Methods that load route files when a route file calls them (`Wave::routes()` whose body
+    /// does `require __DIR__.'/../routes/web.php'`), by class short name and method. The methods
+    /// the framework itself runs (`boot`, `register`, `map…`) are read with their provider instead.
+    fn route_loaders(&self) -> BTreeMap<(String, String), PathBuf> {
+        static LOADS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let loads = lazy(
+            &LOADS,
+            r#"\b(require|include)(_once)?\b|loadRoutesFrom\s*\(|\bbase_path\(\s*['"]/?routes/"#,
+        );
+        let mut out = BTreeMap::new();
+        for class in self.classes.values() {
+            for m in &class.methods {
+                if m.public
+                    && !matches!(m.name.as_str(), "boot" | "register" | "__construct")
+                    && !m.name.starts_with("map")
+                    && loads.is_match(&m.body)
+                {
+                    out.entry((class.short().to_string(), m.name.clone()))
+                        .or_insert_with(|| class.file.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Middleware aliases and groups that authenticate, from `app/Http/Kernel.php`
@@ -993,6 +1092,45 @@ class NoteController extends Controller
             eps(&d2, &b, f, "return 5;")[0].authorized,
             "closure middleware checks a permission"
         );
+    }
+
+    #[test]
+    fn package_classes_and_routes_are_part_of_the_app() {
+        let composer = r#"{"autoload": {"psr-4": {"App\\": "app/", "Database\\Seeders\\": "database/seeders/", "Wave\\": "wave/src/", "Evil\\": "../outside/"}}}"#;
+        let web = "<?php\nuse Wave\\Facades\\Wave;\nWave::routes();\n";
+        let facade = "<?php\nnamespace Wave\\Facades;\nclass Wave extends Facade {}\n";
+        let loader = "<?php\nnamespace Wave;\nclass Wave\n{\n    public function routes()\n    {\n        require __DIR__.'/../routes/web.php';\n    }\n}\n";
+        let package = "<?php\nRoute::group(['middleware' => 'auth'], function () {\n    Route::post('cancel', '\\Wave\\Http\\Controllers\\SubscriptionController@cancel');\n});\n";
+        let ctrl = "<?php\nnamespace Wave\\Http\\Controllers;\nclass SubscriptionController extends Controller\n{\n    public function cancel() { return 1; }\n}\n";
+        let (d, a) = app(&[
+            ("composer.json", composer),
+            ("routes/web.php", web),
+            ("wave/src/Facades/Wave.php", facade),
+            ("wave/src/Wave.php", loader),
+            ("wave/routes/web.php", package),
+            ("wave/src/Http/Controllers/SubscriptionController.php", ctrl),
+        ]);
+        let root = crate::paths::absolute(d.path()).unwrap();
+        assert_eq!(
+            package_dirs(&root),
+            vec![root.join("wave/routes"), root.join("wave/src")]
+        );
+        let inputs = crate::model::inputs(&root, crate::detect::Framework::Laravel);
+        for f in ["composer.json", "wave/routes/web.php", "wave/src/Wave.php"] {
+            assert!(inputs.contains(&root.join(f)), "{f} is a model input");
+        }
+        let cancel = eps(
+            &d,
+            &a,
+            "wave/src/Http/Controllers/SubscriptionController.php",
+            "return 1;",
+        );
+        assert_eq!(cancel.len(), 1, "{:#?}", a.routes);
+        assert_eq!(
+            cancel[0].name,
+            "SubscriptionController@cancel (POST /cancel)"
+        );
+        assert!(cancel[0].authenticated);
     }
 
     #[test]
