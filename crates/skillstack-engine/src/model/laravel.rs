@@ -60,6 +60,10 @@ pub struct LaravelApp {
     pub auth_aliases: BTreeSet<String>,
     /// Middleware aliases and groups that authorize (`'admin' => [IsAdmin::class]`).
     pub authz_aliases: BTreeSet<String>,
+    /// Explicit route-model bindings by `{segment}` name (`Route::bind`, `Route::model` in a
+    /// provider's `boot()`): `true` when the binding resolves through the current user
+    /// (`auth()->user()->projects()->findOrFail($v)`), so the record is scoped to them.
+    pub bindings: BTreeMap<String, bool>,
     /// Fully qualified names by short name, for lookups by the short names routes and hints use.
     short_index: BTreeMap<String, Vec<String>>,
     /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
@@ -371,8 +375,11 @@ impl LaravelApp {
         app
     }
 
-    /// Adds the classes defined in one parsed file.
+    /// Adds the classes defined in one parsed file, and the route bindings it registers.
     pub fn add_file(&mut self, file: &Path, root: Node, src: &str) {
+        if src.contains("::bind(") || src.contains("::model(") {
+            self.read_bindings(root, src);
+        }
         let uses = php_uses(root, src);
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         let mut stack = vec![root];
@@ -396,6 +403,49 @@ impl LaravelApp {
                     "class_declaration" | "namespace_definition" | "compound_statement"
                 )
             }));
+        }
+    }
+
+    /// `Route::bind('project', fn ($value) => …)` and `Route::model('project', Project::class)`.
+    /// A binding whose resolver goes through the signed-in user scopes the record to them.
+    fn read_bindings(&mut self, root: Node, src: &str) {
+        static SCOPED: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let scoped = lazy(
+            &SCOPED,
+            r"\bauth\(\)->(user|id)\(\)|\bAuth::(user|id)\(\)|(\$request|request\(\))->user\(\)|\$this->user\(\)",
+        );
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "scoped_call_expression"
+                && n.child_by_field_name("scope").is_some_and(|s| {
+                    matches!(
+                        txt(s, src).trim_start_matches('\\'),
+                        "Route" | "Illuminate\\Support\\Facades\\Route"
+                    )
+                })
+            {
+                let method = n.child_by_field_name("name").map(|m| txt(m, src));
+                let args: Vec<Node> = n
+                    .child_by_field_name("arguments")
+                    .map(|a| {
+                        let mut c = a.walk();
+                        a.named_children(&mut c)
+                            .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let (Some("bind" | "model"), Some(name)) =
+                    (method, args.first().and_then(|a| string_value(*a, src)))
+                {
+                    // `Route::model`'s third argument only says what to do when nothing is found.
+                    let by_user = method == Some("bind")
+                        && args.get(1).is_some_and(|r| scoped.is_match(txt(*r, src)));
+                    *self.bindings.entry(name).or_default() |= by_user;
+                    continue;
+                }
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
         }
     }
 
@@ -797,6 +847,11 @@ impl LaravelApp {
         let Some((ty, _)) = m.params.iter().find(|(_, n)| n == param) else {
             return false;
         };
+        // `Route::bind('project', fn ($v) => auth()->user()->projects()->findOrFail($v))`: the
+        // framework fills `$project` through the signed-in user, not from the raw id.
+        if self.bindings.get(param).copied().unwrap_or(false) {
+            return false;
+        }
         let scalar = ty.is_empty() || matches!(ty.as_str(), "int" | "string");
         // A model that resolves its own bindings (scoped to the user, as Firefly III's
         // `routeBinder`s are) is not implicit binding.
@@ -817,9 +872,10 @@ impl LaravelApp {
                 .collect();
             if model_typed {
                 segments.iter().any(|s| {
-                    *s == param
+                    (*s == param
                         || singular(s) == param
-                        || s.replace('_', "") == param.to_lowercase()
+                        || s.replace('_', "") == param.to_lowercase())
+                        && !self.bindings.get(*s).copied().unwrap_or(false)
                 })
             } else {
                 scalar && !segments.is_empty()
@@ -1131,6 +1187,46 @@ class NoteController extends Controller
             "SubscriptionController@cancel (POST /cancel)"
         );
         assert!(cancel[0].authenticated);
+    }
+
+    #[test]
+    fn route_bindings_through_the_user_scope_the_record() {
+        let provider = "<?php\nnamespace App\\Providers;\nuse Illuminate\\Support\\Facades\\Route;\nclass AppServiceProvider extends ServiceProvider\n{\n    public function boot(): void\n    {\n        Route::bind('project', fn (string $v) => auth()->user()->projects()->findOrFail($v));\n        Route::bind('genre', fn (string $v) => Genre::where('public_id', $v)->firstOrFail());\n        Route::model('invoice', Invoice::class, fn () => abort(404));\n    }\n}\n";
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Project;\nuse App\\Models\\Invoice;\nclass ProjectController extends Controller\n{\n    public function show(Project $project) { return 1; }\n    public function invoice(Invoice $invoice) { return 2; }\n    public function raw($project) { return 3; }\n}\n";
+        let models = "<?php\nnamespace App\\Models;\nclass Project extends Model {}\nclass Invoice extends Model {}\n";
+        let routes = "<?php\nuse App\\Http\\Controllers\\ProjectController;\nRoute::middleware('auth')->group(function () {\n    Route::get('/projects/{project}', [ProjectController::class, 'show']);\n    Route::get('/invoices/{invoice}', [ProjectController::class, 'invoice']);\n    Route::get('/raw/{project}', [ProjectController::class, 'raw']);\n});\nRoute::group(['middleware' => 'auth', 'scope_bindings' => true], function () {\n    Route::get('/users/{user}/posts/{post}', [ProjectController::class, 'invoice']);\n});\n";
+        let (d, a) = app(&[
+            ("app/Providers/AppServiceProvider.php", provider),
+            ("app/Http/Controllers/ProjectController.php", ctrl),
+            ("app/Models/Project.php", models),
+            ("routes/web.php", routes),
+        ]);
+        assert_eq!(a.bindings.get("project"), Some(&true));
+        assert_eq!(
+            a.bindings.get("genre"),
+            Some(&false),
+            "by a public id, not the user"
+        );
+        assert_eq!(a.bindings.get("invoice"), Some(&false));
+        let path = crate::paths::absolute(d.path())
+            .unwrap()
+            .join("app/Http/Controllers/ProjectController.php");
+        let tree = parse(Lang::Php, ctrl, Duration::from_secs(5)).unwrap();
+        let at = |needle: &str| {
+            let i = ctrl.find(needle).unwrap();
+            tree.root_node()
+                .descendant_for_byte_range(i, i + needle.len())
+                .unwrap()
+        };
+        assert!(!a.is_route_parameter(&path, at("return 1;"), ctrl, "project"));
+        assert!(!a.is_route_parameter(&path, at("return 3;"), ctrl, "project"));
+        assert!(a.is_route_parameter(&path, at("return 2;"), ctrl, "invoice"));
+        let scoped = a
+            .routes
+            .iter()
+            .find(|r| r.uri == "/users/{user}/posts/{post}")
+            .expect("route");
+        assert!(scoped.authorizes, "'scope_bindings' => true");
     }
 
     #[test]

@@ -627,6 +627,10 @@ impl Walk<'_, '_, '_> {
                         ctx.namespace = join_namespace(&ctx.namespace, &ns);
                     }
                 }
+                // `'scope_bindings' => true`, the array form of `->scopeBindings()`.
+                "scope_bindings" if txt(v, self.src).eq_ignore_ascii_case("true") => {
+                    ctx.authorizes = true;
+                }
                 _ => {}
             }
         }
