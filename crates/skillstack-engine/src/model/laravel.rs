@@ -14,7 +14,8 @@
 //! `$this->authorize…`, `Gate::authorize/allows/denies/inspect/check`, `->can()`/`->cannot()`,
 //! compares ownership with the current user, or answers 403 (`abort(403)`, `abort_unless(… user …)`).
 //! A constructor closure middleware that authorizes (`$this->middleware(function (…) {
-//! $this->checkPermission(…); … })`) covers every method. `signed` middleware counts as both: the
+//! $this->checkPermission(…); … })`) covers every method. A GET route whose bound models all have a
+//! policy whose `view` returns `true` reads what the app lets everyone see (see [`LaravelApp::policy`]). `signed` middleware counts as both: the
 //! URL's signature identifies the caller and covers the ids in it.
 //!
 //! Route files are read with the groups that load them: `bootstrap/app.php`'s
@@ -68,6 +69,8 @@ pub struct LaravelApp {
     short_index: BTreeMap<String, Vec<String>>,
     /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
     has_models: std::sync::OnceLock<bool>,
+    /// Policy class short names by model short name (computed once, see [`LaravelApp::policy`]).
+    policy_map: std::sync::OnceLock<BTreeMap<String, String>>,
 }
 
 /// Middleware that requires a signed-in user.
@@ -619,6 +622,61 @@ impl LaravelApp {
         })
     }
 
+    /// The policy class of a model (by short name): registered in `$policies`, `Gate::policy`
+    /// or `#[UsePolicy]`, else Laravel's convention (`Post` → `App\\Policies\\PostPolicy`).
+    pub fn policy(&self, model: &str) -> Option<&ClassFacts> {
+        let map = self.policy_map.get_or_init(|| {
+            let mut map = BTreeMap::new();
+            for c in self.classes.values() {
+                if c.name.rsplit_once('\\').is_some_and(|(ns, short)| {
+                    ns.ends_with("Policies")
+                        && short.len() > "Policy".len()
+                        && short.ends_with("Policy")
+                }) {
+                    let model = c.short().trim_end_matches("Policy").to_string();
+                    map.entry(model).or_insert_with(|| c.name.clone());
+                }
+            }
+            // Registrations win over the naming convention.
+            for c in self.classes.values() {
+                for (model, policy) in &c.policies {
+                    map.insert(model.clone(), policy.clone());
+                }
+            }
+            map
+        });
+        self.class(map.get(short_name(model))?)
+    }
+
+    /// Does the model's policy let every signed-in user do `ability` (`public function view(User
+    /// $user, Post $post): bool { return true; }`)? Then the app says so itself.
+    fn policy_allows_everyone(&self, model: &str, ability: &str) -> bool {
+        static YES: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        self.policy(model)
+            .and_then(|p| self.find_method(p, ability))
+            .is_some_and(|m| {
+                lazy(&YES, r"(?s)\A[^{]*\{\s*return\s+true\s*;\s*\}\s*\z").is_match(&m.body)
+            })
+    }
+
+    /// A read-only route whose bound models (`show(Plan $plan)`) all have a policy that lets
+    /// everyone view them: public content by the app's own rules, nothing to authorize.
+    fn reads_publicly_viewable(&self, method: &MethodFacts, route: Option<&Route>) -> bool {
+        if !route.is_some_and(|r| r.verbs.iter().all(|v| v == "GET" || v == "HEAD")) {
+            return false;
+        }
+        let models: Vec<&ClassFacts> = method
+            .params
+            .iter()
+            .filter(|(ty, _)| !ty.is_empty())
+            .filter_map(|(ty, _)| self.class(ty).filter(|c| self.is_model(c)))
+            .collect();
+        !models.is_empty()
+            && models
+                .iter()
+                .all(|c| self.policy_allows_everyone(c.short(), "view"))
+    }
+
     /// Describes `method` of `class` reached by `route` (none for a snippet without routes).
     fn entry_point(
         &self,
@@ -644,7 +702,9 @@ impl LaravelApp {
                         && self.body_authorizes(k, &k.constructor)
             })
             || facts.is_some_and(|m| {
-                self.body_authorizes(class, &m.body) || self.form_request_authorizes(m)
+                self.body_authorizes(class, &m.body)
+                    || self.form_request_authorizes(m)
+                    || self.reads_publicly_viewable(m, route)
             })
             || (!extra_body.is_empty() && self.body_authorizes(class, extra_body));
         let mut name = format!("{}@{}", class.short(), method);
@@ -1227,6 +1287,53 @@ class NoteController extends Controller
             .find(|r| r.uri == "/users/{user}/posts/{post}")
             .expect("route");
         assert!(scoped.authorizes, "'scope_bindings' => true");
+    }
+
+    #[test]
+    fn policies_registered_attributed_or_by_convention() {
+        let auth = "<?php\nnamespace App\\Providers;\nuse App\\Models\\Post;\nuse App\\Authz\\PostRules;\nclass AuthServiceProvider extends ServiceProvider\n{\n    protected $policies = [\n        Post::class => \\App\\Authz\\PostPolicy::class,\n    ];\n    public function boot(): void { Gate::policy(Comment::class, CommentPolicy::class); }\n}\n";
+        let policies = "<?php\nnamespace App\\Authz;\nclass PostPolicy { public function view(User $user, Post $post): bool { return $post->user_id === $user->id; } }\nclass CommentPolicy { public function view(User $user, Comment $c): bool { return true; } }\nclass TagRules { public function view(User $user, Tag $t): bool { return true; } }\n";
+        let conv = "<?php\nnamespace App\\Policies;\nclass PlanPolicy\n{\n    public function view(User $user, Plan $plan): bool\n    {\n        return true;\n    }\n}\nclass PostPolicy { public function view(User $user, Post $post): bool { return true; } }\n";
+        let models = "<?php\nnamespace App\\Models;\nuse App\\Authz\\TagRules;\nclass Plan extends Model { public function user() { return $this->belongsTo(User::class); } }\nclass Post extends Model { public function user() { return $this->belongsTo(User::class); } }\nclass Comment extends Model { public function user() { return $this->belongsTo(User::class); } }\n#[UsePolicy(TagRules::class)]\nclass Tag extends Model { public function user() { return $this->belongsTo(User::class); } }\n";
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Plan;\nuse App\\Models\\Post;\nclass PlanController extends Controller\n{\n    public function show(Plan $plan) { return 1; }\n    public function destroy(Plan $plan) { return 2; }\n    public function post(Post $post) { return 3; }\n}\n";
+        let routes = "<?php\nuse App\\Http\\Controllers\\PlanController;\nRoute::middleware('auth')->group(function () {\n    Route::get('/plans/{plan}', [PlanController::class, 'show']);\n    Route::delete('/plans/{plan}', [PlanController::class, 'destroy']);\n    Route::get('/posts/{post}', [PlanController::class, 'post']);\n});\n";
+        let (d, a) = app(&[
+            ("app/Providers/AuthServiceProvider.php", auth),
+            ("app/Authz/PostPolicy.php", policies),
+            ("app/Policies/PlanPolicy.php", conv),
+            ("app/Models/Plan.php", models),
+            ("app/Http/Controllers/PlanController.php", ctrl),
+            ("routes/web.php", routes),
+        ]);
+        let policy_of = |m: &str| a.policy(m).map(|p| p.name.clone());
+        assert_eq!(
+            policy_of("Plan").as_deref(),
+            Some("App\\Policies\\PlanPolicy")
+        );
+        // `$policies` wins over the App\Policies\PostPolicy the convention would pick.
+        assert_eq!(a.policy("Post").map(|p| p.short()), Some("PostPolicy"));
+        assert!(!a.policy_allows_everyone("Post", "view"));
+        assert_eq!(
+            policy_of("Comment").as_deref(),
+            Some("App\\Authz\\CommentPolicy")
+        );
+        assert_eq!(policy_of("Tag").as_deref(), Some("App\\Authz\\TagRules"));
+        assert!(a.policy_allows_everyone("Tag", "view"));
+        assert!(a.policy("Country").is_none());
+
+        let f = "app/Http/Controllers/PlanController.php";
+        assert!(
+            eps(&d, &a, f, "return 1;")[0].authorized,
+            "everyone may view a plan"
+        );
+        assert!(
+            !eps(&d, &a, f, "return 2;")[0].authorized,
+            "deleting is not viewing"
+        );
+        assert!(
+            !eps(&d, &a, f, "return 3;")[0].authorized,
+            "the registered policy checks"
+        );
     }
 
     #[test]
