@@ -14,12 +14,15 @@
 //! `$this->authorize…`, `Gate::authorize/allows/denies/inspect/check`, `->can()`/`->cannot()`,
 //! compares ownership with the current user, or answers 403 (`abort(403)`, `abort_unless(… user …)`).
 //! A constructor closure middleware that authorizes (`$this->middleware(function (…) {
-//! $this->checkPermission(…); … })`) covers every method. `signed` middleware counts as both: the
+//! $this->checkPermission(…); … })`) covers every method. A GET route whose bound models all have a
+//! policy whose `view` returns `true` reads what the app lets everyone see (see [`LaravelApp::policy`]). `signed` middleware counts as both: the
 //! URL's signature identifies the caller and covers the ids in it.
 //!
 //! Route files are read with the groups that load them: `bootstrap/app.php`'s
-//! `withRouting(web: …, api: …)` (the `web` and `api` middleware groups) and route service
-//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`).
+//! `withRouting(web: …, api: …, then: …)` (the `web` and `api` middleware groups), service
+//! providers (`Route::middleware('api')->group(base_path('routes/api.php'))`, `loadRoutesFrom`),
+//! and methods that a route file calls to load a package's routes (`Wave::routes()`). The app's own
+//! packages — directories `composer.json` maps a namespace to inside the app — are read like `app/`.
 //!
 //! A controller method that no route the model read reaches is not an entry point — unless the
 //! app has no route files at all (a snippet), where a public method of a `…Controller` class is.
@@ -58,10 +61,16 @@ pub struct LaravelApp {
     pub auth_aliases: BTreeSet<String>,
     /// Middleware aliases and groups that authorize (`'admin' => [IsAdmin::class]`).
     pub authz_aliases: BTreeSet<String>,
+    /// Explicit route-model bindings by `{segment}` name (`Route::bind`, `Route::model` in a
+    /// provider's `boot()`): `true` when the binding resolves through the current user
+    /// (`auth()->user()->projects()->findOrFail($v)`), so the record is scoped to them.
+    pub bindings: BTreeMap<String, bool>,
     /// Fully qualified names by short name, for lookups by the short names routes and hints use.
     short_index: BTreeMap<String, Vec<String>>,
     /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
     has_models: std::sync::OnceLock<bool>,
+    /// Policy class short names by model short name (computed once, see [`LaravelApp::policy`]).
+    policy_map: std::sync::OnceLock<BTreeMap<String, String>>,
 }
 
 /// Middleware that requires a signed-in user.
@@ -225,6 +234,58 @@ pub(crate) fn resolve_name(name: &str, uses: &BTreeMap<String, String>, namespac
     }
 }
 
+/// The app's own packages: the directories `composer.json` maps namespaces to (`"Wave\\":
+/// "wave/src/"`) besides `app/`, `database/` and `tests/`, each with the `routes/` directory next to
+/// it when there is one (`wave/routes`). Their classes and route files belong to the app.
+pub fn package_dirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(root.join("composer.json")) else {
+        return Vec::new();
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let Some(map) = json.pointer("/autoload/psr-4").and_then(|m| m.as_object()) else {
+        return out;
+    };
+    for dirs in map.values() {
+        let list: Vec<&str> = match dirs {
+            serde_json::Value::String(s) => vec![s.as_str()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+            _ => continue,
+        };
+        for d in list {
+            let rel = Path::new(d.trim_start_matches("./"));
+            // Inside the app only, and not the directories the model reads anyway or never.
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                || rel.components().next().is_some_and(|c| {
+                    matches!(
+                        c.as_os_str().to_str(),
+                        Some("app" | "database" | "tests" | "vendor" | "routes" | "")
+                    )
+                })
+            {
+                continue;
+            }
+            let dir = root.join(rel);
+            if !dir.is_dir() || out.contains(&dir) {
+                continue;
+            }
+            out.push(dir.clone());
+            if let Some(routes) = dir.parent().map(|p| p.join("routes")) {
+                if routes.is_dir() && routes != root.join("routes") && !out.contains(&routes) {
+                    out.push(routes);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 impl LaravelApp {
     /// An empty app at `root` (files are added with [`LaravelApp::add_file`]).
     pub fn new(root: &Path) -> LaravelApp {
@@ -235,17 +296,26 @@ impl LaravelApp {
     }
 
     /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
-    /// that load routes and name middleware, every class under `app/`, and the migrations.
+    /// that load routes and name middleware, every class under `app/` and the app's own packages
+    /// (see [`package_dirs`]), and the migrations.
     pub fn build(root: &Path, budget: Duration) -> LaravelApp {
         let mut app = LaravelApp::new(root);
-        for f in crate::model::app_files(root, &["app"], &["php"]) {
-            let Ok(src) = std::fs::read_to_string(&f) else {
+        let class_files: Vec<PathBuf> = std::iter::once(root.join("app"))
+            .chain(
+                package_dirs(root)
+                    .into_iter()
+                    .filter(|d| !d.ends_with("routes")),
+            )
+            .flat_map(|d| crate::model::app_files(&d, &["."], &["php"]))
+            .collect();
+        for f in &class_files {
+            let Ok(src) = std::fs::read_to_string(f) else {
                 continue;
             };
             let Some(tree) = parse(Lang::Php, &src, budget) else {
                 continue;
             };
-            app.add_file(&f, tree.root_node(), &src);
+            app.add_file(f, tree.root_node(), &src);
             if f.ends_with("app/Http/Kernel.php") {
                 app.read_aliases(tree.root_node(), &src);
             }
@@ -265,22 +335,33 @@ impl LaravelApp {
             }
             route_sources.push(bootstrap);
         }
-        // Route service providers load route files with groups around them (`app/Providers`,
-        // or elsewhere under `app/` in apps that organise by domain).
+        // Service providers load route files with groups around them (`RouteServiceProvider`'s
+        // `Route::middleware('api')->group(base_path(…))`, any provider's `loadRoutesFrom`), under
+        // `app/Providers` or elsewhere in apps that organise by domain.
         route_sources.extend(
-            crate::model::app_files(root, &["app"], &["php"])
-                .into_iter()
+            class_files
+                .iter()
                 .filter(|f| {
                     f.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.contains("Route") && n.contains("Provider"))
-                }),
+                        .is_some_and(|n| n.ends_with("Provider.php"))
+                })
+                .cloned(),
         );
         let route_sources: Vec<PathBuf> = route_sources
             .into_iter()
             .map(|f| crate::paths::absolute(&f).unwrap_or(f))
             .collect();
-        app.routes = routes::read_routes(root, &route_sources, budget);
+        let sources = routes::Sources {
+            loaders: app.route_loaders(),
+            allowed: Some(
+                crate::model::inputs(root, crate::detect::Framework::Laravel)
+                    .into_iter()
+                    .map(|f| crate::paths::absolute(&f).unwrap_or(f))
+                    .collect(),
+            ),
+        };
+        app.routes = routes::read_routes(root, &route_sources, &sources, budget);
         let migrations = crate::model::app_files(root, &["database/migrations"], &["php"]);
         if !migrations.is_empty() {
             let mut tables = BTreeMap::new();
@@ -297,8 +378,11 @@ impl LaravelApp {
         app
     }
 
-    /// Adds the classes defined in one parsed file.
+    /// Adds the classes defined in one parsed file, and the route bindings it registers.
     pub fn add_file(&mut self, file: &Path, root: Node, src: &str) {
+        if src.contains("::bind(") || src.contains("::model(") {
+            self.read_bindings(root, src);
+        }
         let uses = php_uses(root, src);
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         let mut stack = vec![root];
@@ -323,6 +407,74 @@ impl LaravelApp {
                 )
             }));
         }
+    }
+
+    /// `Route::bind('project', fn ($value) => …)` and `Route::model('project', Project::class)`.
+    /// A binding whose resolver goes through the signed-in user scopes the record to them.
+    fn read_bindings(&mut self, root: Node, src: &str) {
+        static SCOPED: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let scoped = lazy(
+            &SCOPED,
+            r"\bauth\(\)->(user|id)\(\)|\bAuth::(user|id)\(\)|(\$request|request\(\))->user\(\)|\$this->user\(\)",
+        );
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "scoped_call_expression"
+                && n.child_by_field_name("scope").is_some_and(|s| {
+                    matches!(
+                        txt(s, src).trim_start_matches('\\'),
+                        "Route" | "Illuminate\\Support\\Facades\\Route"
+                    )
+                })
+            {
+                let method = n.child_by_field_name("name").map(|m| txt(m, src));
+                let args: Vec<Node> = n
+                    .child_by_field_name("arguments")
+                    .map(|a| {
+                        let mut c = a.walk();
+                        a.named_children(&mut c)
+                            .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let (Some("bind" | "model"), Some(name)) =
+                    (method, args.first().and_then(|a| string_value(*a, src)))
+                {
+                    // `Route::model`'s third argument only says what to do when nothing is found.
+                    let by_user = method == Some("bind")
+                        && args.get(1).is_some_and(|r| scoped.is_match(txt(*r, src)));
+                    *self.bindings.entry(name).or_default() |= by_user;
+                    continue;
+                }
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+    }
+
+    /// Methods that load route files when a route file calls them (`Wave::routes()` whose body
+    /// does `require __DIR__.'/../routes/web.php'`), by class short name and method. The methods
+    /// the framework itself runs (`boot`, `register`, `map…`) are read with their provider instead.
+    fn route_loaders(&self) -> BTreeMap<(String, String), PathBuf> {
+        static LOADS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let loads = lazy(
+            &LOADS,
+            r#"\b(require|include)(_once)?\b|loadRoutesFrom\s*\(|\bbase_path\(\s*['"]/?routes/"#,
+        );
+        let mut out = BTreeMap::new();
+        for class in self.classes.values() {
+            for m in &class.methods {
+                if m.public
+                    && !matches!(m.name.as_str(), "boot" | "register" | "__construct")
+                    && !m.name.starts_with("map")
+                    && loads.is_match(&m.body)
+                {
+                    out.entry((class.short().to_string(), m.name.clone()))
+                        .or_insert_with(|| class.file.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Middleware aliases and groups that authenticate, from `app/Http/Kernel.php`
@@ -470,6 +622,61 @@ impl LaravelApp {
         })
     }
 
+    /// The policy class of a model (by short name): registered in `$policies`, `Gate::policy`
+    /// or `#[UsePolicy]`, else Laravel's convention (`Post` → `App\\Policies\\PostPolicy`).
+    pub fn policy(&self, model: &str) -> Option<&ClassFacts> {
+        let map = self.policy_map.get_or_init(|| {
+            let mut map = BTreeMap::new();
+            for c in self.classes.values() {
+                if c.name.rsplit_once('\\').is_some_and(|(ns, short)| {
+                    ns.ends_with("Policies")
+                        && short.len() > "Policy".len()
+                        && short.ends_with("Policy")
+                }) {
+                    let model = c.short().trim_end_matches("Policy").to_string();
+                    map.entry(model).or_insert_with(|| c.name.clone());
+                }
+            }
+            // Registrations win over the naming convention.
+            for c in self.classes.values() {
+                for (model, policy) in &c.policies {
+                    map.insert(model.clone(), policy.clone());
+                }
+            }
+            map
+        });
+        self.class(map.get(short_name(model))?)
+    }
+
+    /// Does the model's policy let every signed-in user do `ability` (`public function view(User
+    /// $user, Post $post): bool { return true; }`)? Then the app says so itself.
+    fn policy_allows_everyone(&self, model: &str, ability: &str) -> bool {
+        static YES: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        self.policy(model)
+            .and_then(|p| self.find_method(p, ability))
+            .is_some_and(|m| {
+                lazy(&YES, r"(?s)\A[^{]*\{\s*return\s+true\s*;\s*\}\s*\z").is_match(&m.body)
+            })
+    }
+
+    /// A read-only route whose bound models (`show(Plan $plan)`) all have a policy that lets
+    /// everyone view them: public content by the app's own rules, nothing to authorize.
+    fn reads_publicly_viewable(&self, method: &MethodFacts, route: Option<&Route>) -> bool {
+        if !route.is_some_and(|r| r.verbs.iter().all(|v| v == "GET" || v == "HEAD")) {
+            return false;
+        }
+        let models: Vec<&ClassFacts> = method
+            .params
+            .iter()
+            .filter(|(ty, _)| !ty.is_empty())
+            .filter_map(|(ty, _)| self.class(ty).filter(|c| self.is_model(c)))
+            .collect();
+        !models.is_empty()
+            && models
+                .iter()
+                .all(|c| self.policy_allows_everyone(c.short(), "view"))
+    }
+
     /// Describes `method` of `class` reached by `route` (none for a snippet without routes).
     fn entry_point(
         &self,
@@ -495,7 +702,9 @@ impl LaravelApp {
                         && self.body_authorizes(k, &k.constructor)
             })
             || facts.is_some_and(|m| {
-                self.body_authorizes(class, &m.body) || self.form_request_authorizes(m)
+                self.body_authorizes(class, &m.body)
+                    || self.form_request_authorizes(m)
+                    || self.reads_publicly_viewable(m, route)
             })
             || (!extra_body.is_empty() && self.body_authorizes(class, extra_body));
         let mut name = format!("{}@{}", class.short(), method);
@@ -698,6 +907,11 @@ impl LaravelApp {
         let Some((ty, _)) = m.params.iter().find(|(_, n)| n == param) else {
             return false;
         };
+        // `Route::bind('project', fn ($v) => auth()->user()->projects()->findOrFail($v))`: the
+        // framework fills `$project` through the signed-in user, not from the raw id.
+        if self.bindings.get(param).copied().unwrap_or(false) {
+            return false;
+        }
         let scalar = ty.is_empty() || matches!(ty.as_str(), "int" | "string");
         // A model that resolves its own bindings (scoped to the user, as Firefly III's
         // `routeBinder`s are) is not implicit binding.
@@ -718,9 +932,10 @@ impl LaravelApp {
                 .collect();
             if model_typed {
                 segments.iter().any(|s| {
-                    *s == param
+                    (*s == param
                         || singular(s) == param
-                        || s.replace('_', "") == param.to_lowercase()
+                        || s.replace('_', "") == param.to_lowercase())
+                        && !self.bindings.get(*s).copied().unwrap_or(false)
                 })
             } else {
                 scalar && !segments.is_empty()
@@ -992,6 +1207,132 @@ class NoteController extends Controller
         assert!(
             eps(&d2, &b, f, "return 5;")[0].authorized,
             "closure middleware checks a permission"
+        );
+    }
+
+    #[test]
+    fn package_classes_and_routes_are_part_of_the_app() {
+        let composer = r#"{"autoload": {"psr-4": {"App\\": "app/", "Database\\Seeders\\": "database/seeders/", "Wave\\": "wave/src/", "Evil\\": "../outside/"}}}"#;
+        let web = "<?php\nuse Wave\\Facades\\Wave;\nWave::routes();\n";
+        let facade = "<?php\nnamespace Wave\\Facades;\nclass Wave extends Facade {}\n";
+        let loader = "<?php\nnamespace Wave;\nclass Wave\n{\n    public function routes()\n    {\n        require __DIR__.'/../routes/web.php';\n    }\n}\n";
+        let package = "<?php\nRoute::group(['middleware' => 'auth'], function () {\n    Route::post('cancel', '\\Wave\\Http\\Controllers\\SubscriptionController@cancel');\n});\n";
+        let ctrl = "<?php\nnamespace Wave\\Http\\Controllers;\nclass SubscriptionController extends Controller\n{\n    public function cancel() { return 1; }\n}\n";
+        let (d, a) = app(&[
+            ("composer.json", composer),
+            ("routes/web.php", web),
+            ("wave/src/Facades/Wave.php", facade),
+            ("wave/src/Wave.php", loader),
+            ("wave/routes/web.php", package),
+            ("wave/src/Http/Controllers/SubscriptionController.php", ctrl),
+        ]);
+        let root = crate::paths::absolute(d.path()).unwrap();
+        assert_eq!(
+            package_dirs(&root),
+            vec![root.join("wave/routes"), root.join("wave/src")]
+        );
+        let inputs = crate::model::inputs(&root, crate::detect::Framework::Laravel);
+        for f in ["composer.json", "wave/routes/web.php", "wave/src/Wave.php"] {
+            assert!(inputs.contains(&root.join(f)), "{f} is a model input");
+        }
+        let cancel = eps(
+            &d,
+            &a,
+            "wave/src/Http/Controllers/SubscriptionController.php",
+            "return 1;",
+        );
+        assert_eq!(cancel.len(), 1, "{:#?}", a.routes);
+        assert_eq!(
+            cancel[0].name,
+            "SubscriptionController@cancel (POST /cancel)"
+        );
+        assert!(cancel[0].authenticated);
+    }
+
+    #[test]
+    fn route_bindings_through_the_user_scope_the_record() {
+        let provider = "<?php\nnamespace App\\Providers;\nuse Illuminate\\Support\\Facades\\Route;\nclass AppServiceProvider extends ServiceProvider\n{\n    public function boot(): void\n    {\n        Route::bind('project', fn (string $v) => auth()->user()->projects()->findOrFail($v));\n        Route::bind('genre', fn (string $v) => Genre::where('public_id', $v)->firstOrFail());\n        Route::model('invoice', Invoice::class, fn () => abort(404));\n    }\n}\n";
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Project;\nuse App\\Models\\Invoice;\nclass ProjectController extends Controller\n{\n    public function show(Project $project) { return 1; }\n    public function invoice(Invoice $invoice) { return 2; }\n    public function raw($project) { return 3; }\n}\n";
+        let models = "<?php\nnamespace App\\Models;\nclass Project extends Model {}\nclass Invoice extends Model {}\n";
+        let routes = "<?php\nuse App\\Http\\Controllers\\ProjectController;\nRoute::middleware('auth')->group(function () {\n    Route::get('/projects/{project}', [ProjectController::class, 'show']);\n    Route::get('/invoices/{invoice}', [ProjectController::class, 'invoice']);\n    Route::get('/raw/{project}', [ProjectController::class, 'raw']);\n});\nRoute::group(['middleware' => 'auth', 'scope_bindings' => true], function () {\n    Route::get('/users/{user}/posts/{post}', [ProjectController::class, 'invoice']);\n});\n";
+        let (d, a) = app(&[
+            ("app/Providers/AppServiceProvider.php", provider),
+            ("app/Http/Controllers/ProjectController.php", ctrl),
+            ("app/Models/Project.php", models),
+            ("routes/web.php", routes),
+        ]);
+        assert_eq!(a.bindings.get("project"), Some(&true));
+        assert_eq!(
+            a.bindings.get("genre"),
+            Some(&false),
+            "by a public id, not the user"
+        );
+        assert_eq!(a.bindings.get("invoice"), Some(&false));
+        let path = crate::paths::absolute(d.path())
+            .unwrap()
+            .join("app/Http/Controllers/ProjectController.php");
+        let tree = parse(Lang::Php, ctrl, Duration::from_secs(5)).unwrap();
+        let at = |needle: &str| {
+            let i = ctrl.find(needle).unwrap();
+            tree.root_node()
+                .descendant_for_byte_range(i, i + needle.len())
+                .unwrap()
+        };
+        assert!(!a.is_route_parameter(&path, at("return 1;"), ctrl, "project"));
+        assert!(!a.is_route_parameter(&path, at("return 3;"), ctrl, "project"));
+        assert!(a.is_route_parameter(&path, at("return 2;"), ctrl, "invoice"));
+        let scoped = a
+            .routes
+            .iter()
+            .find(|r| r.uri == "/users/{user}/posts/{post}")
+            .expect("route");
+        assert!(scoped.authorizes, "'scope_bindings' => true");
+    }
+
+    #[test]
+    fn policies_registered_attributed_or_by_convention() {
+        let auth = "<?php\nnamespace App\\Providers;\nuse App\\Models\\Post;\nuse App\\Authz\\PostRules;\nclass AuthServiceProvider extends ServiceProvider\n{\n    protected $policies = [\n        Post::class => \\App\\Authz\\PostPolicy::class,\n    ];\n    public function boot(): void { Gate::policy(Comment::class, CommentPolicy::class); }\n}\n";
+        let policies = "<?php\nnamespace App\\Authz;\nclass PostPolicy { public function view(User $user, Post $post): bool { return $post->user_id === $user->id; } }\nclass CommentPolicy { public function view(User $user, Comment $c): bool { return true; } }\nclass TagRules { public function view(User $user, Tag $t): bool { return true; } }\n";
+        let conv = "<?php\nnamespace App\\Policies;\nclass PlanPolicy\n{\n    public function view(User $user, Plan $plan): bool\n    {\n        return true;\n    }\n}\nclass PostPolicy { public function view(User $user, Post $post): bool { return true; } }\n";
+        let models = "<?php\nnamespace App\\Models;\nuse App\\Authz\\TagRules;\nclass Plan extends Model { public function user() { return $this->belongsTo(User::class); } }\nclass Post extends Model { public function user() { return $this->belongsTo(User::class); } }\nclass Comment extends Model { public function user() { return $this->belongsTo(User::class); } }\n#[UsePolicy(TagRules::class)]\nclass Tag extends Model { public function user() { return $this->belongsTo(User::class); } }\n";
+        let ctrl = "<?php\nnamespace App\\Http\\Controllers;\nuse App\\Models\\Plan;\nuse App\\Models\\Post;\nclass PlanController extends Controller\n{\n    public function show(Plan $plan) { return 1; }\n    public function destroy(Plan $plan) { return 2; }\n    public function post(Post $post) { return 3; }\n}\n";
+        let routes = "<?php\nuse App\\Http\\Controllers\\PlanController;\nRoute::middleware('auth')->group(function () {\n    Route::get('/plans/{plan}', [PlanController::class, 'show']);\n    Route::delete('/plans/{plan}', [PlanController::class, 'destroy']);\n    Route::get('/posts/{post}', [PlanController::class, 'post']);\n});\n";
+        let (d, a) = app(&[
+            ("app/Providers/AuthServiceProvider.php", auth),
+            ("app/Authz/PostPolicy.php", policies),
+            ("app/Policies/PlanPolicy.php", conv),
+            ("app/Models/Plan.php", models),
+            ("app/Http/Controllers/PlanController.php", ctrl),
+            ("routes/web.php", routes),
+        ]);
+        let policy_of = |m: &str| a.policy(m).map(|p| p.name.clone());
+        assert_eq!(
+            policy_of("Plan").as_deref(),
+            Some("App\\Policies\\PlanPolicy")
+        );
+        // `$policies` wins over the App\Policies\PostPolicy the convention would pick.
+        assert_eq!(a.policy("Post").map(|p| p.short()), Some("PostPolicy"));
+        assert!(!a.policy_allows_everyone("Post", "view"));
+        assert_eq!(
+            policy_of("Comment").as_deref(),
+            Some("App\\Authz\\CommentPolicy")
+        );
+        assert_eq!(policy_of("Tag").as_deref(), Some("App\\Authz\\TagRules"));
+        assert!(a.policy_allows_everyone("Tag", "view"));
+        assert!(a.policy("Country").is_none());
+
+        let f = "app/Http/Controllers/PlanController.php";
+        assert!(
+            eps(&d, &a, f, "return 1;")[0].authorized,
+            "everyone may view a plan"
+        );
+        assert!(
+            !eps(&d, &a, f, "return 2;")[0].authorized,
+            "deleting is not viewing"
+        );
+        assert!(
+            !eps(&d, &a, f, "return 3;")[0].authorized,
+            "the registered policy checks"
         );
     }
 

@@ -223,11 +223,17 @@ pub fn inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
         }
         Framework::Laravel => {
             let mut files = app_files(root, &["app", "routes", "database/migrations"], &["php"]);
-            let bootstrap = root.join("bootstrap/app.php");
-            if bootstrap.is_file() {
-                files.push(bootstrap);
+            for dir in laravel::package_dirs(root) {
+                files.extend(app_files(&dir, &["."], &["php"]));
+            }
+            for f in ["bootstrap/app.php", "composer.json"] {
+                let f = root.join(f);
+                if f.is_file() {
+                    files.push(f);
+                }
             }
             files.sort();
+            files.dedup();
             files
         }
         // The Next.js model reads its configuration and schema eagerly, and any module of the

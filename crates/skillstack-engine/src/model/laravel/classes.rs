@@ -63,6 +63,10 @@ pub struct ClassFacts {
     pub belongs_to: Vec<String>,
     /// The model resolves its own route bindings (`resolveRouteBinding`, a `routeBinder`).
     pub custom_binding: bool,
+    /// Policies this class registers, as `(model short name, policy as resolved)`: an `AuthServiceProvider`'s
+    /// `protected $policies = [Post::class => PostPolicy::class]`, `Gate::policy(Post::class,
+    /// PostPolicy::class)` in a method, or a model's own `#[UsePolicy(PostPolicy::class)]`.
+    pub policies: Vec<(String, String)>,
 }
 
 impl ClassFacts {
@@ -101,9 +105,29 @@ pub(super) fn read_class(
         file: file.to_path_buf(),
         ..Default::default()
     };
+    static USE_POLICY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let mut c0 = node.walk();
+    for attrs in node
+        .named_children(&mut c0)
+        .filter(|k| k.kind() == "attribute_list")
+    {
+        if let Some(cap) =
+            lazy(&USE_POLICY, r"\bUsePolicy\(\s*\\?([\w\\]+)::class").captures(txt(attrs, src))
+        {
+            let policy = cap.get(1).map_or("", |m| m.as_str());
+            facts
+                .policies
+                .push((short.to_string(), resolve_name(policy, uses, &ns)));
+        }
+    }
     let Some(body) = node.child_by_field_name("body") else {
         return facts;
     };
+    static POLICY_PAIR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let pair = lazy(
+        &POLICY_PAIR,
+        r"\\?([\w\\]+)::class\s*(?:=>|,)\s*\\?([\w\\]+Policy)::class",
+    );
     let mut c = body.walk();
     for member in body.named_children(&mut c) {
         match member.kind() {
@@ -130,6 +154,16 @@ pub(super) fn read_class(
                             .push(short_name(target.as_str()).to_string());
                     }
                 }
+                if m.body.contains("Gate::policy(") {
+                    for cap in pair.captures_iter(&m.body) {
+                        if let (Some(model), Some(policy)) = (cap.get(1), cap.get(2)) {
+                            facts.policies.push((
+                                short_name(model.as_str()).to_string(),
+                                resolve_name(policy.as_str(), uses, &ns),
+                            ));
+                        }
+                    }
+                }
                 facts.custom_binding |= matches!(
                     m.name.as_str(),
                     "resolveRouteBinding" | "resolveChildRouteBinding" | "routeBinder"
@@ -141,6 +175,16 @@ pub(super) fn read_class(
                 static TABLE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
                 if let Some(cap) = lazy(&TABLE, r#"\$table\s*=\s*['"]([\w.]+)['"]"#).captures(t) {
                     facts.table = cap.get(1).map(|m| m.as_str().to_string());
+                }
+                if t.contains("$policies") {
+                    for cap in pair.captures_iter(t) {
+                        if let (Some(model), Some(policy)) = (cap.get(1), cap.get(2)) {
+                            facts.policies.push((
+                                short_name(model.as_str()).to_string(),
+                                resolve_name(policy.as_str(), uses, &ns),
+                            ));
+                        }
+                    }
                 }
             }
             _ => {}

@@ -3,7 +3,9 @@
 //! `Route::group(['middleware' => …], …)`, `Route::controller(X::class)->group(…)`), chained
 //! modifiers (`->middleware()`, `->withoutMiddleware()`, `->can()`, `->scopeBindings()`,
 //! `->only()`/`->except()`) and route files included from others (`require __DIR__.'/auth.php'`,
-//! `->group(base_path('routes/admin.php'))`), which inherit the group around the inclusion.
+//! `->group(base_path('routes/admin.php'))`, a provider's `$this->loadRoutesFrom(…)`, or a method
+//! that does one of these, such as a package's `Wave::routes()`), which inherit the group around
+//! the inclusion.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -55,19 +57,36 @@ const VERBS: [&str; 6] = ["get", "post", "put", "patch", "delete", "options"];
 /// How deep route files may include each other (and groups nest) before we stop following.
 const MAX_DEPTH: usize = 16;
 
+/// Where route definitions come from, besides the route files themselves.
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// Methods that load route files, by `(class short name, method)` → the file defining them:
+    /// a route file's `Wave::routes()` runs that method's body with the caller's group around it.
+    pub loaders: BTreeMap<(String, String), PathBuf>,
+    /// The files an inclusion may read (the model's inputs, so that the audit cache knows every
+    /// file the routes came from); `None` allows any file.
+    pub allowed: Option<BTreeSet<PathBuf>>,
+}
+
 /// Reads route definitions from `files` (route files and the providers/bootstrap files that load
 /// them). Files that another one includes are read with the includer's group around them, once.
-pub fn read_routes(root: &Path, files: &[PathBuf], budget: Duration) -> Vec<Route> {
+pub fn read_routes(
+    root: &Path,
+    files: &[PathBuf],
+    sources: &Sources,
+    budget: Duration,
+) -> Vec<Route> {
     let mut reader = Reader {
         root: root.to_path_buf(),
         budget,
         by_top: BTreeMap::new(),
         included: BTreeSet::new(),
+        sources,
     };
     for f in files {
         let mut out = Vec::new();
         let mut stack = vec![f.clone()];
-        reader.read_file(f, &Ctx::default(), &mut out, 0, &mut stack);
+        reader.read_file(f, None, &Ctx::default(), &mut out, 0, &mut stack);
         reader.by_top.insert(f.clone(), out);
     }
     let included = reader.included.clone();
@@ -79,17 +98,20 @@ pub fn read_routes(root: &Path, files: &[PathBuf], budget: Duration) -> Vec<Rout
         .collect()
 }
 
-struct Reader {
+struct Reader<'s> {
     root: PathBuf,
     budget: Duration,
     by_top: BTreeMap<PathBuf, Vec<Route>>,
     included: BTreeSet<PathBuf>,
+    sources: &'s Sources,
 }
 
-impl Reader {
+impl Reader<'_> {
+    /// Reads `file`, or only the body of `method` in it (a route loader), with `ctx` around it.
     fn read_file(
         &mut self,
         file: &Path,
+        method: Option<&str>,
         ctx: &Ctx,
         out: &mut Vec<Route>,
         depth: usize,
@@ -102,6 +124,13 @@ impl Reader {
             return;
         };
         let uses = php_uses(tree.root_node(), &src);
+        let start = match method {
+            None => Some(tree.root_node()),
+            Some(name) => find_method(tree.root_node(), &src, name),
+        };
+        let Some(start) = start else {
+            return;
+        };
         let mut w = Walk {
             reader: self,
             file,
@@ -110,12 +139,38 @@ impl Reader {
             out,
             stack,
         };
-        w.walk(tree.root_node(), ctx, depth);
+        w.walk(start, ctx, depth);
     }
 }
 
-struct Walk<'a, 'r> {
-    reader: &'r mut Reader,
+/// The body of the first method called `name` in the file.
+fn find_method<'t>(root: Node<'t>, src: &str, name: &str) -> Option<Node<'t>> {
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "method_declaration"
+            && n.child_by_field_name("name")
+                .is_some_and(|m| txt(m, src) == name)
+        {
+            return n.child_by_field_name("body");
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c).filter(|k| {
+            matches!(
+                k.kind(),
+                "program"
+                    | "class_declaration"
+                    | "declaration_list"
+                    | "namespace_definition"
+                    | "compound_statement"
+                    | "method_declaration"
+            )
+        }));
+    }
+    None
+}
+
+struct Walk<'a, 'r, 's> {
+    reader: &'r mut Reader<'s>,
     file: &'a Path,
     src: &'a str,
     uses: &'a BTreeMap<String, String>,
@@ -123,7 +178,7 @@ struct Walk<'a, 'r> {
     stack: &'a mut Vec<PathBuf>,
 }
 
-impl Walk<'_, '_> {
+impl Walk<'_, '_, '_> {
     /// Visits `node`'s subtree, turning route chains and inclusions into routes.
     fn walk(&mut self, node: Node, ctx: &Ctx, depth: usize) {
         if depth > MAX_DEPTH {
@@ -137,16 +192,43 @@ impl Walk<'_, '_> {
                         self.chain(&calls, ctx, depth);
                         continue;
                     }
-                    if n.kind() == "member_call_expression"
-                        && n.child_by_field_name("name")
-                            .is_some_and(|m| txt(m, self.src) == "withRouting")
-                    {
+                    let name = n.child_by_field_name("name").map(|m| txt(m, self.src));
+                    // A service provider's `$this->loadRoutesFrom(__DIR__.'/../routes/x.php')`.
+                    if n.kind() == "member_call_expression" && name == Some("loadRoutesFrom") {
+                        if let Some(arg) = n
+                            .child_by_field_name("arguments")
+                            .and_then(|a| arguments(a).first().copied())
+                        {
+                            self.include(arg, ctx, depth);
+                        }
+                        continue;
+                    }
+                    if n.kind() == "scoped_call_expression" {
+                        if let (Some(scope), Some(method)) = (n.child_by_field_name("scope"), name)
+                        {
+                            self.loader(txt(scope, self.src), method, ctx, depth);
+                        }
+                    }
+                    if n.kind() == "member_call_expression" && name == Some("withRouting") {
                         self.with_routing(n, ctx, depth);
                         if let Some(obj) = n.child_by_field_name("object") {
                             todo.push(obj);
                         }
                         continue;
                     }
+                }
+                // A route loader's body runs when a route file calls it, with the caller's group.
+                "method_declaration"
+                    if n.child_by_field_name("name").is_some_and(|m| {
+                        let m = txt(m, self.src);
+                        self.reader
+                            .sources
+                            .loaders
+                            .iter()
+                            .any(|((_, lm), f)| lm == m && f == self.file)
+                    }) =>
+                {
+                    continue;
                 }
                 "require_expression"
                 | "require_once_expression"
@@ -211,13 +293,40 @@ impl Walk<'_, '_> {
             return;
         };
         let path = normalize(&path);
-        if !path.is_file() || self.stack.contains(&path) || depth >= MAX_DEPTH {
+        if !path.is_file()
+            || self.stack.contains(&path)
+            || depth >= MAX_DEPTH
+            || self
+                .reader
+                .sources
+                .allowed
+                .as_ref()
+                .is_some_and(|a| !a.contains(&path))
+        {
             return;
         }
         self.reader.included.insert(path.clone());
         self.stack.push(path.clone());
         self.reader
-            .read_file(&path, ctx, self.out, depth + 1, self.stack);
+            .read_file(&path, None, ctx, self.out, depth + 1, self.stack);
+        self.stack.pop();
+    }
+
+    /// `Wave::routes()` in a route file: runs the body of a method the app defines that loads
+    /// route files, with the group around the call.
+    fn loader(&mut self, scope: &str, method: &str, ctx: &Ctx, depth: usize) {
+        let class = resolve_name(scope, self.uses, "");
+        let key = (super::short_name(&class).to_string(), method.to_string());
+        let Some(file) = self.reader.sources.loaders.get(&key).cloned() else {
+            return;
+        };
+        let marker = file.join(format!("::{method}"));
+        if self.stack.contains(&marker) || depth >= MAX_DEPTH {
+            return;
+        }
+        self.stack.push(marker);
+        self.reader
+            .read_file(&file, Some(method), ctx, self.out, depth + 1, self.stack);
         self.stack.pop();
     }
 
@@ -518,6 +627,10 @@ impl Walk<'_, '_> {
                         ctx.namespace = join_namespace(&ctx.namespace, &ns);
                     }
                 }
+                // `'scope_bindings' => true`, the array form of `->scopeBindings()`.
+                "scope_bindings" if txt(v, self.src).eq_ignore_ascii_case("true") => {
+                    ctx.authorizes = true;
+                }
                 _ => {}
             }
         }
@@ -726,7 +839,7 @@ mod tests {
         }
         let root = crate::paths::absolute(dir.path()).unwrap();
         let list: Vec<PathBuf> = read.iter().map(|p| root.join(p)).collect();
-        let mut r = read_routes(&root, &list, Duration::from_secs(5));
+        let mut r = read_routes(&root, &list, &Sources::default(), Duration::from_secs(5));
         for route in &mut r {
             route.file = route.file.strip_prefix(&root).unwrap().to_path_buf();
         }
@@ -834,6 +947,65 @@ Route::group(['middleware' => 'auth:sanctum', 'prefix' => 'api'], function () {
             matches!(&purge.action, RouteAction::Controller { class, .. } if class == "App\\Api\\V1\\PurgeController")
         );
         assert_eq!(find(&r, "GET", "/").middleware, vec!["web"]);
+    }
+
+    #[test]
+    fn providers_then_closures_and_route_loaders() {
+        // A provider's loadRoutesFrom, Laravel 11's `then:` closure, and a package class whose
+        // method requires its route file when the app's route file calls it.
+        let provider = "<?php\nnamespace App\\Providers;\nclass BillingServiceProvider extends ServiceProvider\n{\n    public function boot(): void\n    {\n        $this->loadRoutesFrom(__DIR__.'/../../routes/billing.php');\n    }\n}\n";
+        let billing = "<?php\nRoute::middleware('auth')->post('/billing/cancel', [BillingController::class, 'cancel']);\n";
+        let boot = "<?php\nreturn Application::configure()->withRouting(\n    web: __DIR__.'/../routes/web.php',\n    then: function () {\n        Route::middleware('api')->prefix('webhooks')->group(base_path('routes/webhooks.php'));\n    },\n)->create();\n";
+        let hooks = "<?php\nRoute::post('/stripe', [StripeController::class, 'handle']);\n";
+        let web = "<?php\nuse Wave\\Facades\\Wave;\nRoute::middleware('auth')->group(function () {\n    Wave::routes();\n});\n";
+        let loader = "<?php\nnamespace Wave;\nclass Wave\n{\n    public function routes()\n    {\n        require __DIR__.'/../routes/web.php';\n    }\n}\n";
+        let package = "<?php\nRoute::post('notification/read/{id}', '\\Wave\\Http\\Controllers\\NotificationController@delete');\n";
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("app/Providers/BillingServiceProvider.php", provider),
+            ("routes/billing.php", billing),
+            ("bootstrap/app.php", boot),
+            ("routes/webhooks.php", hooks),
+            ("routes/web.php", web),
+            ("wave/src/Wave.php", loader),
+            ("wave/routes/web.php", package),
+        ];
+        for (p, body) in files {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, body).unwrap();
+        }
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        let mut sources = Sources::default();
+        sources.loaders.insert(
+            ("Wave".into(), "routes".into()),
+            root.join("wave/src/Wave.php"),
+        );
+        let read: Vec<PathBuf> = [
+            "routes/billing.php",
+            "routes/web.php",
+            "routes/webhooks.php",
+            "bootstrap/app.php",
+            "app/Providers/BillingServiceProvider.php",
+        ]
+        .iter()
+        .map(|p| root.join(p))
+        .collect();
+        let r = read_routes(&root, &read, &sources, Duration::from_secs(5));
+        assert_eq!(r.len(), 3, "each route once: {r:#?}");
+        assert_eq!(find(&r, "POST", "/billing/cancel").middleware, vec!["auth"]);
+        assert_eq!(find(&r, "POST", "/webhooks/stripe").middleware, vec!["api"]);
+        let read_note = find(&r, "POST", "/notification/read/{id}");
+        assert_eq!(read_note.middleware, vec!["web", "auth"]);
+        assert_eq!(read_note.file, root.join("wave/routes/web.php"));
+
+        // A file outside the allowed inputs is not followed (the cache could not see it change).
+        sources.allowed = Some(read.iter().cloned().collect());
+        let r = read_routes(&root, &read, &sources, Duration::from_secs(5));
+        assert!(
+            !r.iter().any(|x| x.uri.starts_with("/notification")),
+            "{r:#?}"
+        );
     }
 
     #[test]
