@@ -34,6 +34,7 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::model::files::LazyFiles;
 use crate::model::lazy;
 
 use crate::analyze::parse;
@@ -62,6 +63,47 @@ pub struct LaravelApp {
     short_index: BTreeMap<String, Vec<String>>,
     /// Does the app define any Eloquent model? (Computed once: it walks every class's parents.)
     has_models: std::sync::OnceLock<bool>,
+    /// The app on disk, read on demand (`None` for snippets).
+    disk: Option<OnDisk>,
+}
+
+/// What a Laravel app built from disk reads when it is first needed: the classes under `app/`
+/// that a lookup names (see [`LazyFiles`]), the migrations when a rule first asks about a table.
+#[derive(Debug)]
+struct OnDisk {
+    budget: Duration,
+    classes: LazyFiles<FileClasses>,
+    migrations: Vec<PathBuf>,
+    tables: std::sync::OnceLock<Option<BTreeMap<String, Vec<String>>>>,
+}
+
+/// The classes one file under `app/` defines, and their names in the order the file gave them.
+#[derive(Debug, Default)]
+struct FileClasses {
+    classes: BTreeMap<String, ClassFacts>,
+    order: Vec<String>,
+}
+
+impl OnDisk {
+    fn file(&self, i: usize) -> Option<&FileClasses> {
+        self.classes.get(i, |f| {
+            let src = std::fs::read_to_string(f).ok()?;
+            let tree = parse(Lang::Php, &src, self.budget)?;
+            Some(FileClasses::read(f, tree.root_node(), &src))
+        })
+    }
+}
+
+impl FileClasses {
+    fn read(file: &Path, root: Node, src: &str) -> FileClasses {
+        let mut one = LaravelApp::default();
+        one.add_file(file, root, src);
+        let order = one.short_index.into_values().flatten().collect::<Vec<_>>();
+        FileClasses {
+            classes: one.classes,
+            order,
+        }
+    }
 }
 
 /// Middleware that requires a signed-in user.
@@ -234,20 +276,23 @@ impl LaravelApp {
         }
     }
 
-    /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
-    /// that load routes and name middleware, every class under `app/`, and the migrations.
+    /// Reads the app's routes: route files (and what they include), the providers and
+    /// `bootstrap/app.php` that load routes and name middleware, and `app/Http/Kernel.php`. The
+    /// other classes under `app/` and the migrations are read when a lookup first needs them.
     pub fn build(root: &Path, budget: Duration) -> LaravelApp {
         let mut app = LaravelApp::new(root);
-        for f in crate::model::app_files(root, &["app"], &["php"]) {
-            let Ok(src) = std::fs::read_to_string(&f) else {
-                continue;
-            };
-            let Some(tree) = parse(Lang::Php, &src, budget) else {
-                continue;
-            };
-            app.add_file(&f, tree.root_node(), &src);
-            if f.ends_with("app/Http/Kernel.php") {
-                app.read_aliases(tree.root_node(), &src);
+        let app_php: Vec<PathBuf> = crate::model::app_files(root, &["app"], &["php"])
+            .into_iter()
+            .map(|f| crate::paths::absolute(&f).unwrap_or(f))
+            .collect();
+        for kernel in app_php
+            .iter()
+            .filter(|f| f.ends_with("app/Http/Kernel.php"))
+        {
+            if let Ok(src) = std::fs::read_to_string(kernel) {
+                if let Some(tree) = parse(Lang::Php, &src, budget) {
+                    app.read_aliases(tree.root_node(), &src);
+                }
             }
         }
         let bootstrap = root.join("bootstrap/app.php");
@@ -268,33 +313,131 @@ impl LaravelApp {
         // Route service providers load route files with groups around them (`app/Providers`,
         // or elsewhere under `app/` in apps that organise by domain).
         route_sources.extend(
-            crate::model::app_files(root, &["app"], &["php"])
-                .into_iter()
+            app_php
+                .iter()
                 .filter(|f| {
                     f.file_name()
                         .and_then(|n| n.to_str())
                         .is_some_and(|n| n.contains("Route") && n.contains("Provider"))
-                }),
+                })
+                .cloned(),
         );
         let route_sources: Vec<PathBuf> = route_sources
             .into_iter()
             .map(|f| crate::paths::absolute(&f).unwrap_or(f))
             .collect();
         app.routes = routes::read_routes(root, &route_sources, budget);
-        let migrations = crate::model::app_files(root, &["database/migrations"], &["php"]);
-        if !migrations.is_empty() {
-            let mut tables = BTreeMap::new();
-            for f in migrations {
-                let Ok(src) = std::fs::read_to_string(&f) else {
-                    continue;
-                };
-                if let Some(tree) = parse(Lang::Php, &src, budget) {
-                    read_migration(tree.root_node(), &src, &mut tables);
+        app.disk = Some(OnDisk {
+            budget,
+            classes: LazyFiles::new(app_php),
+            migrations: crate::model::app_files(root, &["database/migrations"], &["php"]),
+            tables: std::sync::OnceLock::new(),
+        });
+        app
+    }
+
+    /// Summarises the audited file from the tree the engine already parsed, so that a full audit
+    /// does not parse each class twice.
+    fn seed(&self, file: &Path, node: Node, src: &str) {
+        if let Some(disk) = &self.disk {
+            let root = root_of(node);
+            disk.classes
+                .seed(file, src, |f| Some(FileClasses::read(f, root, src)));
+        }
+    }
+
+    /// How many files under `app/` the model has parsed so far.
+    pub fn classes_read(&self) -> usize {
+        self.disk.as_ref().map_or(0, |d| d.classes.read_count())
+    }
+
+    /// The class with this fully qualified name: the last definition in file order, as if every
+    /// file under `app/` had been read in order.
+    fn class_exact(&self, name: &str) -> Option<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.get(name);
+        };
+        disk.classes
+            .candidates(name)
+            .iter()
+            .rev()
+            .find_map(|&i| disk.file(i)?.classes.get(name))
+    }
+
+    /// The fully qualified names of the classes with this short name, in the order the files
+    /// (sorted) define them.
+    fn names_for_short(&self, short: &str) -> Vec<String> {
+        let Some(disk) = &self.disk else {
+            return self.short_index.get(short).cloned().unwrap_or_default();
+        };
+        let mut names: Vec<String> = Vec::new();
+        for &i in disk.classes.candidates(short) {
+            let Some(file) = disk.file(i) else {
+                continue;
+            };
+            for n in &file.order {
+                if short_name(n) == short && !names.contains(n) {
+                    names.push(n.clone());
                 }
             }
-            app.tables = Some(tables);
         }
-        app
+        names
+    }
+
+    /// Every class of the app (reads every file under `app/`): for questions about the whole app.
+    fn all_classes(&self) -> Vec<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.values().collect();
+        };
+        let mut names: Vec<&str> = (0..disk.classes.len())
+            .filter_map(|i| disk.file(i))
+            .flat_map(|f| f.classes.keys().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|n| self.class_exact(n))
+            .collect()
+    }
+
+    /// The classes defined in `file` (that no later file redefines).
+    fn classes_in(&self, file: &Path) -> Vec<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.values().filter(|c| c.file == file).collect();
+        };
+        let Some(f) = disk.classes.position(file).and_then(|i| disk.file(i)) else {
+            return Vec::new();
+        };
+        f.classes
+            .keys()
+            .filter_map(|n| self.class_exact(n))
+            .filter(|c| c.file == file)
+            .collect()
+    }
+
+    /// Tables and columns from the migrations, when there are any.
+    fn tables(&self) -> Option<&BTreeMap<String, Vec<String>>> {
+        let Some(disk) = &self.disk else {
+            return self.tables.as_ref();
+        };
+        disk.tables
+            .get_or_init(|| {
+                if disk.migrations.is_empty() {
+                    return None;
+                }
+                let mut tables = BTreeMap::new();
+                for f in &disk.migrations {
+                    let Ok(src) = std::fs::read_to_string(f) else {
+                        continue;
+                    };
+                    if let Some(tree) = parse(Lang::Php, &src, disk.budget) {
+                        read_migration(tree.root_node(), &src, &mut tables);
+                    }
+                }
+                Some(tables)
+            })
+            .as_ref()
     }
 
     /// Adds the classes defined in one parsed file.
@@ -396,11 +539,11 @@ impl LaravelApp {
     /// A class by the name a route or a type hint gives it (fully qualified, or a unique short name).
     fn class(&self, name: &str) -> Option<&ClassFacts> {
         let name = name.trim_start_matches('\\');
-        if let Some(c) = self.classes.get(name) {
+        if let Some(c) = self.class_exact(name) {
             return Some(c);
         }
-        match self.short_index.get(short_name(name))?.as_slice() {
-            [only] => self.classes.get(only),
+        match self.names_for_short(short_name(name)).as_slice() {
+            [only] => self.class_exact(only),
             _ => None,
         }
     }
@@ -535,6 +678,7 @@ impl LaravelApp {
     /// route closure around it.
     pub fn entry_points_at(&self, file: &Path, node: Node, src: &str) -> Vec<EntryPoint> {
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        self.seed(&abs, node, src);
         let Some(method) = ancestor(node, &["method_declaration"]) else {
             return self.closure_entry_points(&abs, node, src);
         };
@@ -552,7 +696,7 @@ impl LaravelApp {
                 )
             })
             .unwrap_or_default();
-        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+        let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return vec![];
         };
         let method_name = method
@@ -625,11 +769,12 @@ impl LaravelApp {
     pub fn authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
         if !self.has_route_files {
             let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+            self.seed(&abs, node, src);
             let here = ancestor(node, &["method_declaration"])
                 .and_then(|m| m.child_by_field_name("name"))
                 .map(|n| txt(n, src))
                 .unwrap_or("");
-            return self.classes.values().filter(|c| c.file == abs).any(|c| {
+            return self.classes_in(&abs).into_iter().any(|c| {
                 c.methods.iter().any(|m| {
                     m.public
                         && m.name != here
@@ -662,6 +807,7 @@ impl LaravelApp {
     /// files (a snippet), scalar parameters named `id` or `…_id`/`…Id` and model-typed ones are.
     pub fn is_route_parameter(&self, file: &Path, node: Node, src: &str, param: &str) -> bool {
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        self.seed(&abs, node, src);
         let Some(method) = ancestor(node, &["method_declaration"])
             .or_else(|| (node.kind() == "method_declaration").then_some(node))
         else {
@@ -681,7 +827,7 @@ impl LaravelApp {
                 )
             })
             .unwrap_or_default();
-        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+        let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return false;
         };
         let method_name = method
@@ -753,19 +899,17 @@ impl LaravelApp {
         let name = model.split("::").next().unwrap_or(model).trim();
         let name = short_name(name.trim_start_matches('\\'));
         let candidates: Vec<&ClassFacts> = self
-            .short_index
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|n| self.classes.get(n))
+            .names_for_short(name)
+            .iter()
+            .filter_map(|n| self.class_exact(n))
             .collect();
-        let app_has_models = *self
-            .has_models
-            .get_or_init(|| self.classes.values().any(|c| self.is_model(c)));
         let Some(class) = candidates.iter().find(|c| self.is_model(c)) else {
             // A class of the app that is not a model (a repository, a service), or a name from
             // a package: nothing here says it holds owned records.
-            return !candidates.is_empty() || app_has_models;
+            return !candidates.is_empty()
+                || *self
+                    .has_models
+                    .get_or_init(|| self.all_classes().into_iter().any(|c| self.is_model(c)));
         };
         let owner = super::rails::owner_column();
         if class
@@ -775,7 +919,7 @@ impl LaravelApp {
         {
             return false;
         }
-        let Some(tables) = &self.tables else {
+        let Some(tables) = self.tables() else {
             return false;
         };
         let table = class
@@ -916,6 +1060,46 @@ class NoteController extends Controller
                 MIGRATION,
             ),
         ])
+    }
+
+    /// A pre-commit hook audits one controller of a big app: the model reads the routes and the
+    /// classes the questions name, not every class under `app/`.
+    #[test]
+    fn reads_only_the_classes_a_question_needs() {
+        let mut files: Vec<(String, String)> = [
+            ("routes/web.php", ROUTES),
+            ("app/Http/Controllers/DocumentController.php", DOCS),
+            ("app/Http/Controllers/NoteController.php", NOTES),
+            ("app/Http/Requests/UpdateDocumentRequest.php", REQUEST),
+            ("app/Models/Document.php", MODELS),
+        ]
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_string()))
+        .collect();
+        for i in 0..20 {
+            files.push((
+                format!("app/Http/Controllers/Other{i}Controller.php"),
+                format!("<?php\nnamespace App\\Http\\Controllers;\nclass Other{i}Controller extends Controller {{ public function show() {{}} }}\n"),
+            ));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .collect();
+        let (d, a) = app(&refs);
+        assert_eq!(a.classes_read(), 0, "building reads routes only");
+        let show = eps(
+            &d,
+            &a,
+            "app/Http/Controllers/NoteController.php",
+            "return $note;",
+        );
+        assert!(show[0].authenticated && show[0].authorized);
+        // NoteController, the controllers routes to `show` name, the models file (for the
+        // `Note $note` type hint) — not the twenty others.
+        assert!(a.classes_read() <= 3, "{}", a.classes_read());
+        assert!(!a.is_public_model("Document"));
+        assert!(a.classes_read() <= 4, "{}", a.classes_read());
     }
 
     #[test]
