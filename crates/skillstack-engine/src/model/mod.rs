@@ -7,12 +7,14 @@
 //! framework fills it in its own module.
 
 pub mod auth_names;
+pub mod files;
 pub mod laravel;
 pub mod nextjs;
 pub mod rails;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tree_sitter::Node;
@@ -48,32 +50,70 @@ pub enum AppFacts {
 /// Project-wide facts, per app.
 #[derive(Debug, Default)]
 pub struct ProjectModel {
-    /// Apps by absolute root; several frameworks may share a root.
-    pub apps: BTreeMap<(PathBuf, Framework), AppFacts>,
+    /// Apps by absolute root; several frameworks may share a root. Each is built the first time
+    /// a rule asks about a file of it, so an audit of a few files builds only their apps.
+    apps: BTreeMap<(PathBuf, Framework), LazyApp>,
     /// The project's own authentication and authorization helpers, from `skillstack.toml`.
     pub auth: auth_names::AuthNames,
 }
 
+#[derive(Debug)]
+struct LazyApp {
+    facts: OnceLock<AppFacts>,
+    budget: Duration,
+}
+
+impl LazyApp {
+    fn ready(facts: AppFacts) -> LazyApp {
+        LazyApp {
+            facts: OnceLock::from(facts),
+            budget: Duration::ZERO,
+        }
+    }
+
+    fn get(&self, root: &Path, fw: Framework) -> &AppFacts {
+        self.facts.get_or_init(|| match fw {
+            Framework::Rails => {
+                let files = inputs(root, fw);
+                let refs: Vec<&PathBuf> = files.iter().collect();
+                AppFacts::Rails(rails::RailsApp::build(root, &refs, self.budget))
+            }
+            Framework::NextJs => AppFacts::NextJs(nextjs::NextApp::build(root, self.budget)),
+            Framework::Laravel => AppFacts::Laravel(laravel::LaravelApp::build(root, self.budget)),
+        })
+    }
+}
+
 impl ProjectModel {
-    /// Reads the files each framework needs (controllers, concerns, routes and initializers,
-    /// schema) for the detected apps — from the app on disk, not only from the audited paths, so
-    /// that auditing one file (a pre-commit hook) still knows its app.
+    /// The model of the detected apps, from the apps on disk, not only from the audited paths, so
+    /// that auditing one file (a pre-commit hook) still knows its app. Nothing is read here: an
+    /// app's files (controllers, concerns, routes and initializers, schema) are read when a rule
+    /// first asks about a file of it, and then only what the question needs.
     pub fn build(apps: &[App], budget: Duration) -> ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
-            let files = inputs(&root, app.framework);
-            let facts = match app.framework {
-                Framework::Rails => {
-                    let refs: Vec<&PathBuf> = files.iter().collect();
-                    AppFacts::Rails(rails::RailsApp::build(&root, &refs, budget))
-                }
-                Framework::NextJs => AppFacts::NextJs(nextjs::NextApp::build(&root, budget)),
-                Framework::Laravel => AppFacts::Laravel(laravel::LaravelApp::build(&root, budget)),
-            };
-            model.apps.insert((root, app.framework), facts);
+            model.apps.insert(
+                (root, app.framework),
+                LazyApp {
+                    facts: OnceLock::new(),
+                    budget,
+                },
+            );
         }
         model
+    }
+
+    /// How many apps have been built so far (for tests of what an audit reads).
+    pub fn apps_built(&self) -> usize {
+        self.apps
+            .values()
+            .filter(|a| a.facts.get().is_some())
+            .count()
+    }
+
+    fn insert(&mut self, root: PathBuf, fw: Framework, facts: AppFacts) {
+        self.apps.insert((root, fw), LazyApp::ready(facts));
     }
 
     /// A model of one code snippet on its own, as a file at `path` in a Rails or Laravel app (for rule
@@ -89,21 +129,14 @@ impl ProjectModel {
         let file = root.join(path);
         let mut model = ProjectModel::default();
         if framework == Some(Framework::Rails) && lang == Lang::Ruby {
-            let mut app = rails::RailsApp {
-                root: root.clone(),
-                ..Default::default()
-            };
+            let mut app = rails::RailsApp::new(&root);
             if let Some(tree) = crate::analyze::parse(Lang::Ruby, src, Duration::from_secs(5)) {
                 app.add_file(&file, tree.root_node(), src);
             }
-            model
-                .apps
-                .insert((root.clone(), Framework::Rails), AppFacts::Rails(app));
+            model.insert(root.clone(), Framework::Rails, AppFacts::Rails(app));
         } else if framework == Some(Framework::NextJs) && lang.is_js_family() {
             let app = nextjs::NextApp::for_snippet(&root, &file, src);
-            model
-                .apps
-                .insert((root.clone(), Framework::NextJs), AppFacts::NextJs(app));
+            model.insert(root.clone(), Framework::NextJs, AppFacts::NextJs(app));
         }
         if framework == Some(Framework::Laravel) && lang == Lang::Php {
             // No route files: public controller methods are entry points (see `model::laravel`).
@@ -111,9 +144,7 @@ impl ProjectModel {
             if let Some(tree) = crate::analyze::parse(Lang::Php, src, Duration::from_secs(5)) {
                 app.add_file(&file, tree.root_node(), src);
             }
-            model
-                .apps
-                .insert((root, Framework::Laravel), AppFacts::Laravel(app));
+            model.insert(root, Framework::Laravel, AppFacts::Laravel(app));
         }
         (model, file)
     }
@@ -126,7 +157,7 @@ impl ProjectModel {
             .iter()
             .filter(|((root, fw), _)| abs.starts_with(root) && framework_reads(*fw, lang))
             .max_by_key(|((root, _), _)| root.components().count())
-            .map(|(_, a)| a)
+            .map(|((root, fw), a)| a.get(root, *fw))
     }
 
     /// The Rails app a file belongs to.
@@ -312,4 +343,41 @@ pub fn app_files(root: &Path, subdirs: &[&str], exts: &[&str]) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pre-commit hook that audits a Ruby file builds the Rails app it belongs to, not the
+    /// Next.js and Laravel apps next to it.
+    #[test]
+    fn builds_only_the_apps_asked_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        let apps: Vec<App> = [
+            ("api", Framework::Rails, "Gemfile"),
+            ("web", Framework::NextJs, "package.json"),
+            ("admin", Framework::Laravel, "artisan"),
+        ]
+        .iter()
+        .map(|(sub, fw, marker)| {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+            App {
+                framework: *fw,
+                root: root.join(sub),
+                marker: root.join(sub).join(marker),
+            }
+        })
+        .collect();
+        let model = ProjectModel::build(&apps, Duration::from_secs(5));
+        assert_eq!(model.apps_built(), 0);
+        let file = root.join("api/app/models/user.rb");
+        assert!(matches!(
+            model.app_for(&file, Lang::Ruby),
+            Some(AppFacts::Rails(_))
+        ));
+        assert!(model.app_for(&file, Lang::Php).is_none());
+        assert_eq!(model.apps_built(), 1);
+    }
 }

@@ -11,11 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::model::files::LazyFiles;
 use crate::model::lazy;
 
 pub mod routes;
@@ -87,6 +89,11 @@ pub struct ConcernFacts {
     pub methods: Vec<MethodFacts>,
 }
 
+/// A Rails app. Built from disk ([`RailsApp::build`]) it reads lazily: a lookup parses the
+/// controllers that may declare the class (see [`LazyFiles`]), `db/schema.rb` when a rule first
+/// asks about a table, `config/` when it first asks about a mounted Rack app — so auditing one
+/// controller reads its callback chain, not the whole app. Snippets add files eagerly
+/// ([`RailsApp::add_file`]).
 #[derive(Debug, Default)]
 pub struct RailsApp {
     pub root: PathBuf,
@@ -98,6 +105,26 @@ pub struct RailsApp {
     pub wrapped_rack_apps: Vec<String>,
     /// The routes in `config/routes.rb`, when the app has one.
     pub routes: Option<Vec<routes::Route>>,
+    /// The app on disk, read on demand (`None` for snippets).
+    disk: Option<OnDisk>,
+}
+
+/// What a Rails app built from disk reads when it is first needed.
+#[derive(Debug)]
+struct OnDisk {
+    budget: Duration,
+    controllers: LazyFiles<FileFacts>,
+    config: Vec<PathBuf>,
+    schema_file: Option<PathBuf>,
+    schema: OnceLock<Option<BTreeMap<String, Vec<String>>>>,
+    wrapped_rack_apps: OnceLock<Vec<String>>,
+}
+
+/// The classes and concerns one controller file defines.
+#[derive(Debug, Default)]
+struct FileFacts {
+    classes: BTreeMap<String, ClassFacts>,
+    concerns: BTreeMap<String, ConcernFacts>,
 }
 
 const CALLBACK_ADD: [&str; 5] = [
@@ -217,12 +244,20 @@ fn call_args(call: Node, src: &str) -> (Vec<String>, Option<Vec<String>>, Option
 }
 
 impl RailsApp {
-    /// Parses the app's controllers, their concerns, and `db/schema.rb`.
-    pub fn build(root: &Path, files: &[&PathBuf], budget: Duration) -> RailsApp {
-        let mut app = RailsApp {
+    /// An empty app at `root` (files are added with [`RailsApp::add_file`]).
+    pub fn new(root: &Path) -> RailsApp {
+        RailsApp {
             root: root.to_path_buf(),
             ..Default::default()
-        };
+        }
+    }
+
+    /// The app at `root` with these input files (see [`crate::model::inputs`]): controllers,
+    /// their concerns, `config/` and `db/schema.rb`, none of them read yet.
+    pub fn build(root: &Path, files: &[&PathBuf], budget: Duration) -> RailsApp {
+        let mut controllers = Vec::new();
+        let mut config = Vec::new();
+        let mut schema_file = None;
         for f in files {
             let abs = crate::paths::absolute(f).unwrap_or_else(|_| f.to_path_buf());
             let rel = abs
@@ -230,29 +265,108 @@ impl RailsApp {
                 .unwrap_or(&abs)
                 .to_string_lossy()
                 .replace('\\', "/");
-            let wanted = rel.starts_with("app/controllers/")
-                || rel == "db/schema.rb"
-                || rel.starts_with("config/");
-            if !wanted {
-                continue;
-            }
-            let Ok(src) = std::fs::read_to_string(f) else {
-                continue;
-            };
-            let Some(tree) = parse(Lang::Ruby, &src, budget) else {
-                continue;
-            };
             if rel == "db/schema.rb" {
-                app.schema = Some(parse_schema(tree.root_node(), &src));
+                schema_file = Some(f.to_path_buf());
             } else if rel.starts_with("config/") {
-                app.wrapped_rack_apps
-                    .extend(middleware_receivers(tree.root_node(), &src));
-            } else {
-                app.add_file(&abs, tree.root_node(), &src);
+                config.push(f.to_path_buf());
+            } else if rel.starts_with("app/controllers/") {
+                controllers.push(abs);
             }
         }
-        app.routes = routes::read_routes(root, budget);
-        app
+        config.sort();
+        RailsApp {
+            root: root.to_path_buf(),
+            disk: Some(OnDisk {
+                budget,
+                controllers: LazyFiles::new(controllers),
+                config,
+                schema_file,
+                schema: OnceLock::new(),
+                wrapped_rack_apps: OnceLock::new(),
+            }),
+            routes: routes::read_routes(root, budget),
+            ..Default::default()
+        }
+    }
+
+    /// Summarises the audited controller from the tree the engine already parsed, so that a full
+    /// audit does not parse each controller twice.
+    fn seed(&self, file: &Path, node: Node, src: &str) {
+        if let Some(disk) = &self.disk {
+            let root = root_of(node);
+            disk.controllers
+                .seed(file, src, |f| Some(FileFacts::read(f, root, src)));
+        }
+    }
+
+    /// How many controller files the model has parsed so far.
+    pub fn controllers_read(&self) -> usize {
+        self.disk.as_ref().map_or(0, |d| d.controllers.read_count())
+    }
+
+    /// Has the model parsed `db/schema.rb`?
+    pub fn schema_read(&self) -> bool {
+        self.disk.as_ref().is_some_and(|d| d.schema.get().is_some())
+    }
+
+    /// The class with this fully qualified name: the last definition in file order, as if every
+    /// controller had been read in order.
+    pub fn class(&self, name: &str) -> Option<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.get(name);
+        };
+        self.classes.get(name).or_else(|| {
+            disk.controllers
+                .candidates(name)
+                .iter()
+                .rev()
+                .find_map(|&i| disk.file(i)?.classes.get(name))
+        })
+    }
+
+    fn concern(&self, name: &str) -> Option<&ConcernFacts> {
+        let Some(disk) = &self.disk else {
+            return self.concerns.get(name);
+        };
+        self.concerns.get(name).or_else(|| {
+            disk.controllers
+                .candidates(name)
+                .iter()
+                .rev()
+                .find_map(|&i| disk.file(i)?.concerns.get(name))
+        })
+    }
+
+    fn tables(&self) -> Option<&BTreeMap<String, Vec<String>>> {
+        let Some(disk) = &self.disk else {
+            return self.schema.as_ref();
+        };
+        disk.schema
+            .get_or_init(|| {
+                let f = disk.schema_file.as_ref()?;
+                let src = std::fs::read_to_string(f).ok()?;
+                let tree = parse(Lang::Ruby, &src, disk.budget)?;
+                Some(parse_schema(tree.root_node(), &src))
+            })
+            .as_ref()
+    }
+
+    fn rack_apps(&self) -> &[String] {
+        let Some(disk) = &self.disk else {
+            return &self.wrapped_rack_apps;
+        };
+        disk.wrapped_rack_apps.get_or_init(|| {
+            let mut out = Vec::new();
+            for f in &disk.config {
+                let Ok(src) = std::fs::read_to_string(f) else {
+                    continue;
+                };
+                if let Some(tree) = parse(Lang::Ruby, &src, disk.budget) {
+                    out.extend(middleware_receivers(tree.root_node(), &src));
+                }
+            }
+            out
+        })
     }
 
     /// Adds the classes and concerns defined in one parsed file.
@@ -298,11 +412,11 @@ impl RailsApp {
     }
 
     fn resolve_class(&self, name: &str, from: &str) -> Option<&ClassFacts> {
-        resolve(&self.classes, name, from)
+        resolve(|n| self.class(n), name, from)
     }
 
     fn resolve_concern(&self, name: &str, from: &str) -> Option<&ConcernFacts> {
-        resolve(&self.concerns, name, from)
+        resolve(|n| self.concern(n), name, from)
     }
 
     /// The class and its known ancestors, root first (cycles and unknown parents end the chain).
@@ -459,7 +573,8 @@ impl RailsApp {
             .unwrap_or("");
         let class_name = qualified_name(class_node, src);
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+        self.seed(&abs, node, src);
+        let Some(class) = self.class(&class_name).filter(|c| c.file == abs) else {
             return vec![];
         };
         if !class.name.ends_with("Controller") {
@@ -495,9 +610,9 @@ impl RailsApp {
             .map(|n| txt(n, src))
             .unwrap_or("");
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        self.seed(&abs, node, src);
         let Some(class) = self
-            .classes
-            .get(&qualified_name(class_node, src))
+            .class(&qualified_name(class_node, src))
             .filter(|c| c.file == abs)
         else {
             return false;
@@ -513,13 +628,13 @@ impl RailsApp {
     pub fn is_protected_rack_app(&self, constant: &str) -> bool {
         let c = constant.trim_start_matches("::");
         let base = c.split(['.', '(']).next().unwrap_or(c);
-        self.wrapped_rack_apps.iter().any(|w| w == c || w == base)
+        self.rack_apps().iter().any(|w| w == c || w == base)
     }
 
     /// Is `model` (a constant such as `Document` or `Admin::Plan`) a table the schema shows
     /// without any owner or tenant column? Unknown models are not public.
     pub fn is_public_model(&self, model: &str) -> bool {
-        let Some(schema) = &self.schema else {
+        let Some(schema) = self.tables() else {
             return false;
         };
         // `OIDC::Provider` may live in `providers` or, with a namespace prefix, `oidc_providers`.
@@ -534,19 +649,50 @@ impl RailsApp {
     }
 }
 
+impl OnDisk {
+    /// Controller file `i`, parsed once.
+    fn file(&self, i: usize) -> Option<&FileFacts> {
+        self.controllers.get(i, |f| {
+            let src = std::fs::read_to_string(f).ok()?;
+            let tree = parse(Lang::Ruby, &src, self.budget)?;
+            Some(FileFacts::read(f, tree.root_node(), &src))
+        })
+    }
+}
+
+impl FileFacts {
+    fn read(file: &Path, root: Node, src: &str) -> FileFacts {
+        let mut one = RailsApp::default();
+        one.add_file(file, root, src);
+        FileFacts {
+            classes: one.classes,
+            concerns: one.concerns,
+        }
+    }
+}
+
+/// The root of the tree `node` is in.
+fn root_of(node: Node) -> Node {
+    let mut n = node;
+    while let Some(p) = n.parent() {
+        n = p;
+    }
+    n
+}
+
 /// Resolves a constant as Ruby does from inside `from`: the referring class's namespaces,
 /// innermost first, then the top level.
-fn resolve<'a, T>(map: &'a BTreeMap<String, T>, name: &str, from: &str) -> Option<&'a T> {
+fn resolve<'a, T>(get: impl Fn(&str) -> Option<&'a T>, name: &str, from: &str) -> Option<&'a T> {
     let name = name.trim_start_matches("::");
     let mut parts: Vec<&str> = from.split("::").collect();
     parts.pop();
     while !parts.is_empty() {
-        if let Some(found) = map.get(&format!("{}::{name}", parts.join("::"))) {
+        if let Some(found) = get(&format!("{}::{name}", parts.join("::"))) {
             return Some(found);
         }
         parts.pop();
     }
-    map.get(name)
+    get(name)
 }
 
 fn apply(active: &mut Vec<String>, callbacks: &[Callback], action: &str) {
@@ -909,10 +1055,7 @@ mod tests {
             ("app/controllers/concerns/authentication.rb", AUTH),
             ("app/controllers/admin/documents_controller.rb", docs),
         ]);
-        let c = a
-            .classes
-            .get("Admin::DocumentsController")
-            .expect("class found");
+        let c = a.class("Admin::DocumentsController").expect("class found");
         assert_eq!(a.before_callbacks(c, "show"), vec!["set_document"]);
         assert_eq!(
             a.before_callbacks(c, "update"),
@@ -922,6 +1065,46 @@ mod tests {
         assert!(!show.authenticated && !show.authorized);
         let update = a.entry_point(c, "update", "");
         assert!(update.authenticated && !update.authorized);
+    }
+
+    /// Auditing one controller reads its callback chain, not every controller or the schema.
+    #[test]
+    fn reads_only_the_controller_chain() {
+        let docs = "class DocumentsController < ApplicationController\n  before_action :set_document\n  def show; end\n  private\n  def set_document; end\nend\n";
+        let others: Vec<(String, String)> = (0..20)
+            .map(|i| {
+                (
+                    format!("app/controllers/other{i}_controller.rb"),
+                    format!(
+                        "class Other{i}Controller < ApplicationController\n  def index; end\nend\n"
+                    ),
+                )
+            })
+            .collect();
+        let mut files = vec![
+            ("app/controllers/application_controller.rb", BASE),
+            ("app/controllers/concerns/authentication.rb", AUTH),
+            ("app/controllers/documents_controller.rb", docs),
+            (
+                "db/schema.rb",
+                "ActiveRecord::Schema[8.0].define(version: 1) do\nend\n",
+            ),
+        ];
+        files.extend(others.iter().map(|(p, b)| (p.as_str(), b.as_str())));
+        let (_d, a) = app(&files);
+        assert_eq!(a.controllers_read(), 0, "building reads nothing");
+        let c = a.class("DocumentsController").expect("class found");
+        assert_eq!(
+            a.before_callbacks(c, "show"),
+            vec!["require_authentication", "set_document"]
+        );
+        assert!(a.entry_point(c, "show", "").authenticated);
+        assert_eq!(
+            a.controllers_read(),
+            3,
+            "the class, its parent, the concern"
+        );
+        assert!(!a.schema_read());
     }
 
     #[test]
@@ -944,7 +1127,7 @@ mod tests {
             ("NotesController", "show", true),
             ("NotesController", "edit", false),
         ] {
-            let class = a.classes.get(c).unwrap();
+            let class = a.class(c).unwrap();
             let ep = a.entry_point(class, action, "");
             assert!(ep.authenticated, "{c}#{action} authenticated");
             assert_eq!(ep.authorized, want, "{c}#{action} authorized");
@@ -959,7 +1142,7 @@ mod tests {
             ("app/controllers/reports_controller.rb", c),
             ("config/routes.rb", routes),
         ]);
-        let class = a.classes.get("ReportsController").unwrap();
+        let class = a.class("ReportsController").unwrap();
         let ep = |action: &str| a.entry_point(class, action, "");
         assert_eq!(
             ep("archive").name,
