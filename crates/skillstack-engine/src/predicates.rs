@@ -23,6 +23,9 @@
 //!   `DocumentController@show (GET /documents/{document})` for each route reaching the method (or
 //!   the routed methods calling the private helper the node is in), `route closure (POST /x)`.
 //!   Empty outside one.
+//! - `app-env-example`: the text of the `.env.example` file at the root of the node's app (the
+//!   environment variables it expects), empty when there is none — for configuration that lives
+//!   outside the code ("the app uses Cashier, and `.env.example` never names its webhook secret").
 //!
 //! Boolean predicates (`is`/`is-not`):
 //! - `interpolated-unsafely`: a string, template or concatenation that splices in a value which
@@ -100,11 +103,13 @@ pub enum ValueFn {
     EnclosingClass,
     BindingValue,
     LocalValue,
+    AppEnvExample,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "local-value",
+        "app-env-example",
         "binding-value",
         "text",
         "binding-name",
@@ -126,6 +131,7 @@ impl ValueFn {
             "enclosing-class" => Some(ValueFn::EnclosingClass),
             "binding-value" => Some(ValueFn::BindingValue),
             "local-value" => Some(ValueFn::LocalValue),
+            "app-env-example" => Some(ValueFn::AppEnvExample),
             _ => None,
         }
     }
@@ -139,6 +145,13 @@ impl ValueFn {
                 .map(|e| e.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            ValueFn::AppEnvExample => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => project
+                    .env_example_for(file, lang)
+                    .unwrap_or_default()
+                    .to_string(),
+                _ => String::new(),
+            },
             ValueFn::EnclosingBlocks => enclosing_blocks(node, src),
             ValueFn::EnclosingClass => enclosing_class(node, src).to_string(),
             ValueFn::LocalValue => {

@@ -55,6 +55,10 @@ pub struct ProjectModel {
     apps: BTreeMap<(PathBuf, Framework), LazyApp>,
     /// The project's own authentication and authorization helpers, from `skillstack.toml`.
     pub auth: auth_names::AuthNames,
+    /// Each app root's [`ENV_EXAMPLE`] file, when it has one: the environment variables the app
+    /// expects, for rules about configuration that lives outside the code (the `app-env-example`
+    /// value).
+    pub env_examples: BTreeMap<PathBuf, String>,
 }
 
 #[derive(Debug)]
@@ -84,15 +88,37 @@ impl LazyApp {
     }
 }
 
+/// Where an app lists the environment variables it needs (Laravel's convention, common in Node
+/// and Rails apps too). Read once per app root, and a cache input of every app.
+pub const ENV_EXAMPLE: &str = ".env.example";
+
+/// A larger `.env.example` is not read: a list of variable names is a few kilobytes.
+const ENV_EXAMPLE_MAX_BYTES: u64 = 256 * 1024;
+
+/// The app's `.env.example`, if it is a readable, reasonably small file (lossy UTF-8).
+fn read_env_example(root: &Path) -> Option<String> {
+    let path = root.join(ENV_EXAMPLE);
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > ENV_EXAMPLE_MAX_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 impl ProjectModel {
     /// The model of the detected apps, from the apps on disk, not only from the audited paths, so
-    /// that auditing one file (a pre-commit hook) still knows its app. Nothing is read here: an
+    /// that auditing one file (a pre-commit hook) still knows its app. Only each `.env.example` is
+    /// read here: an
     /// app's files (controllers, concerns, routes and initializers, schema) are read when a rule
     /// first asks about a file of it, and then only what the question needs.
     pub fn build(apps: &[App], budget: Duration) -> ProjectModel {
         let mut model = ProjectModel::default();
         for app in apps {
             let root = crate::paths::absolute(&app.root).unwrap_or_else(|_| app.root.clone());
+            if let Some(text) = read_env_example(&root) {
+                model.env_examples.insert(root.clone(), text);
+            }
             model.apps.insert(
                 (root, app.framework),
                 LazyApp {
@@ -152,12 +178,22 @@ impl ProjectModel {
     /// The app of a framework that understands `lang` which `file` belongs to (the deepest
     /// root containing it): a TypeScript file in a Rails app's `app/javascript` is not Rails code.
     pub fn app_for(&self, file: &Path, lang: Lang) -> Option<&AppFacts> {
+        self.app_entry_for(file, lang).map(|(_, a)| a)
+    }
+
+    fn app_entry_for(&self, file: &Path, lang: Lang) -> Option<(&PathBuf, &AppFacts)> {
         let abs = crate::paths::absolute(file).ok()?;
         self.apps
             .iter()
             .filter(|((root, fw), _)| abs.starts_with(root) && framework_reads(*fw, lang))
             .max_by_key(|((root, _), _)| root.components().count())
-            .map(|((root, fw), a)| a.get(root, *fw))
+            .map(|((root, fw), a)| (root, a.get(root, *fw)))
+    }
+
+    /// The `.env.example` of the app `file` belongs to (see [`ProjectModel::app_for`]), if it has one.
+    pub fn env_example_for(&self, file: &Path, lang: Lang) -> Option<&str> {
+        let (root, _) = self.app_entry_for(file, lang)?;
+        self.env_examples.get(root).map(String::as_str)
     }
 
     /// The Rails app a file belongs to.
@@ -240,8 +276,19 @@ impl ProjectModel {
 
 /// The files the model of an app reads, sorted: [`ProjectModel::build`] reads these and no
 /// others, and the audit cache hashes them (a model that read an unlisted file would let the
-/// cache serve results computed from an old version of it).
+/// cache serve results computed from an old version of it). Every app's `.env.example` is one.
 pub fn inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
+    let mut files = model_inputs(root, framework);
+    let env_example = root.join(ENV_EXAMPLE);
+    if env_example.is_file() {
+        files.push(env_example);
+        files.sort();
+    }
+    files
+}
+
+/// The code and configuration files each framework's model reads.
+fn model_inputs(root: &Path, framework: Framework) -> Vec<PathBuf> {
     match framework {
         Framework::Rails => {
             let mut files = app_files(root, &["app/controllers", "config"], &["rb"]);
@@ -379,5 +426,69 @@ mod tests {
         ));
         assert!(model.app_for(&file, Lang::Php).is_none());
         assert_eq!(model.apps_built(), 1);
+    }
+
+    use crate::predicates::{PredCtx, ValueFn};
+
+    /// A Laravel app on disk with a `.env.example`: the model keeps it for the app's files, the
+    /// `app-env-example` value returns it, and the cache hashes it.
+    #[test]
+    fn env_example_is_read_per_app_and_is_a_cache_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("app/Models")).unwrap();
+        std::fs::write(root.join("artisan"), "").unwrap();
+        std::fs::write(root.join(ENV_EXAMPLE), "APP_KEY=\nSTRIPE_KEY=\n").unwrap();
+        let file = root.join("app/Models/User.php");
+        let src = "<?php\nuse Laravel\\Cashier\\Billable;\nclass User {}\n";
+        std::fs::write(&file, src).unwrap();
+        let app = App {
+            framework: Framework::Laravel,
+            root: root.clone(),
+            marker: root.join("artisan"),
+        };
+        let model = ProjectModel::build(&[app], Duration::from_secs(5));
+        assert_eq!(
+            model.env_example_for(&file, Lang::Php),
+            Some("APP_KEY=\nSTRIPE_KEY=\n")
+        );
+        // A file of another framework's language has no app here.
+        assert_eq!(model.env_example_for(&root.join("x.rb"), Lang::Ruby), None);
+        assert!(inputs(&root, Framework::Laravel).contains(&root.join(ENV_EXAMPLE)));
+
+        let tree = crate::analyze::parse(Lang::Php, src, Duration::from_secs(5)).unwrap();
+        let ctx = PredCtx {
+            lang: Lang::Php,
+            src,
+            file: Some(&file),
+            project: Some(&model),
+        };
+        let value = ValueFn::parse("app-env-example").unwrap();
+        assert_eq!(
+            value.eval(tree.root_node(), &ctx),
+            "APP_KEY=\nSTRIPE_KEY=\n"
+        );
+        // Without an app (a snippet), the value is empty.
+        let bare = PredCtx {
+            project: None,
+            ..ctx
+        };
+        assert_eq!(value.eval(tree.root_node(), &bare), "");
+    }
+
+    #[test]
+    fn no_env_example_means_none_and_no_extra_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        std::fs::write(root.join("artisan"), "").unwrap();
+        let app = App {
+            framework: Framework::Laravel,
+            root: root.clone(),
+            marker: root.join("artisan"),
+        };
+        let model = ProjectModel::build(&[app], Duration::from_secs(5));
+        assert!(model.env_examples.is_empty());
+        assert_eq!(model.env_example_for(&root.join("a.php"), Lang::Php), None);
+        assert!(!inputs(&root, Framework::Laravel).contains(&root.join(ENV_EXAMPLE)));
     }
 }
