@@ -6,7 +6,8 @@
 //! `enclosing-class` (a whole controller) says too much. Callbacks are not functions of their
 //! own here: code inside `$transaction(async (tx) => …)`, `DB::transaction(function () …)` or
 //! `.then(…)` belongs to the function that passes them, so a check written in the callback (or
-//! around it) is seen from either side.
+//! around it) is seen from either side. Comments are left out: `// TODO: check the expiry` is not
+//! a check.
 
 use regex::Regex;
 use tree_sitter::Node;
@@ -24,9 +25,9 @@ pub fn function_flow(node: Node, lang: Lang, src: &str) -> String {
     let Some(own) = flow_root(node, lang) else {
         return src.to_string();
     };
-    let own_text = text(own, src);
+    let own_text = code_text(own, src);
     let own_name = function_name(own, lang, src).filter(|n| is_word(n));
-    let mut out = own_text.to_string();
+    let mut out = own_text.clone();
     for other in functions(own.parent_or_root(), lang) {
         if other.id() == own.id()
             || other.byte_range().len() > MAX_NEIGHBOUR_BYTES
@@ -38,15 +39,39 @@ pub fn function_flow(node: Node, lang: Lang, src: &str) -> String {
         let Some(name) = function_name(other, lang, src).filter(|n| is_word(n)) else {
             continue;
         };
-        let callee = calls(own_text, &name, lang);
+        let other_text = code_text(other, src);
+        let callee = calls(&own_text, &name, lang);
         let caller = own_name
             .as_deref()
-            .is_some_and(|own_name| calls(text(other, src), own_name, lang));
+            .is_some_and(|own_name| calls(&other_text, own_name, lang));
         if callee || caller {
             out.push('\n');
-            out.push_str(text(other, src));
+            out.push_str(&other_text);
         }
     }
+    out
+}
+
+/// The node's source text without its comments.
+fn code_text(node: Node, src: &str) -> String {
+    let mut out = String::new();
+    let mut at = node.start_byte();
+    let mut stack = vec![node];
+    let mut comments = Vec::new();
+    while let Some(n) = stack.pop() {
+        if n.kind() == "comment" {
+            comments.push(n.byte_range());
+            continue;
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    comments.sort_by_key(|r| r.start);
+    for r in comments {
+        out.push_str(src.get(at..r.start).unwrap_or(""));
+        at = r.end;
+    }
+    out.push_str(src.get(at..node.end_byte()).unwrap_or(""));
     out
 }
 
@@ -198,6 +223,16 @@ mod tests {
         assert!(!f.contains("function other"), "{f}");
         let route = "<?php\nRoute::post('/x', function (Request $r) { $t = Token::where('token', $r->token)->first(); });\n";
         assert!(flow(Lang::Php, route, "Token::where").starts_with("function (Request $r)"));
+    }
+
+    #[test]
+    fn comments_are_not_code() {
+        let src = "function f(t) {\n  // TODO: check the expiry\n  return db.t.findFirst({ where: { t } }); /* expires */\n}\n";
+        let f = flow(Lang::TypeScript, src, "findFirst");
+        assert!(!f.contains("expir"), "{f}");
+        assert!(f.contains("return db.t.findFirst"), "{f}");
+        let src = "def update\n  # expires_at is checked elsewhere\n  User.find_by(token: params[:t])\nend\n";
+        assert!(!flow(Lang::Ruby, src, "User.find_by").contains("expires"));
     }
 
     #[test]
