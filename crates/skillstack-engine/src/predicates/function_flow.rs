@@ -161,7 +161,7 @@ fn calls(body: &str, name: &str, lang: Lang) -> bool {
     let name = regex::escape(name);
     let pattern = match lang {
         Lang::Ruby => format!(r"(^|[^.:\w@]|self\.)\b{name}\b[?!]?($|[^:\w=]|==)"),
-        _ => format!(r"(^|[^.\w$]|this\.|\$this->|self::|static::)\b{name}\s*\("),
+        _ => format!(r"(^|[^.\w$:>]|this\.|\$this->|self::|static::)\b{name}\s*\("),
     };
     Regex::new(&pattern).is_ok_and(|re| re.is_match(body))
 }
