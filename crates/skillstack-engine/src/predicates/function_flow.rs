@@ -14,7 +14,6 @@ use tree_sitter::Node;
 
 use super::function_name;
 use crate::lang::Lang;
-use crate::rule::matcher::text;
 
 /// Functions longer than this are not added as callers or callees (generated code, huge
 /// files): the flow stays readable and evaluation stays cheap.
