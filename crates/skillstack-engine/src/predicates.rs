@@ -13,6 +13,10 @@
 //! - `string-content`: the text of a string literal without its quotes (template and interpolated
 //!   strings keep their `${…}`/`#{…}`/`{$…}` parts); for a concatenation, its left-most piece.
 //! - `enclosing-function`: the name of the innermost function or method around the node.
+//! - `function-flow`: the source text of the function around the node (callbacks belong to the
+//!   function passing them), followed by the same file's functions it calls and that call it,
+//!   one step each way — for "nothing in this flow checks the expiry" conditions
+//!   (see the `function_flow` submodule).
 //! - `enclosing-blocks`: every call whose block encloses the node, outermost first, one per line,
 //!   each as its source text up to the block — Rails `authenticate :user do`, `constraints … do`,
 //!   `namespace :admin do`; JS `describe("…", () => …)`; PHP `Route::middleware('auth')->group(…)`.
@@ -71,6 +75,8 @@ use crate::lang::Lang;
 use crate::model::ProjectModel;
 use crate::rule::matcher::text;
 
+mod function_flow;
+
 /// What predicates know about the file being matched.
 #[derive(Clone, Copy)]
 pub struct PredCtx<'a> {
@@ -104,12 +110,14 @@ pub enum ValueFn {
     BindingValue,
     LocalValue,
     AppEnvExample,
+    FunctionFlow,
 }
 
 impl ValueFn {
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "local-value",
         "app-env-example",
+        "function-flow",
         "binding-value",
         "text",
         "binding-name",
@@ -132,6 +140,7 @@ impl ValueFn {
             "binding-value" => Some(ValueFn::BindingValue),
             "local-value" => Some(ValueFn::LocalValue),
             "app-env-example" => Some(ValueFn::AppEnvExample),
+            "function-flow" => Some(ValueFn::FunctionFlow),
             _ => None,
         }
     }
@@ -169,6 +178,7 @@ impl ValueFn {
             ValueFn::BindingName => binding_name(node, lang, src).unwrap_or_default(),
             ValueFn::StringContent => string_content(node, src),
             ValueFn::EnclosingFunction => enclosing_function(node, lang, src).unwrap_or_default(),
+            ValueFn::FunctionFlow => function_flow::function_flow(node, lang, src),
         }
     }
 }
