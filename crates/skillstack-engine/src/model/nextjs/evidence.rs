@@ -108,6 +108,22 @@ pub fn authz_name() -> &'static Regex {
     )
 }
 
+/// Middleware code that chooses which paths or hosts it guards: Clerk's `createRouteMatcher`, a
+/// `isProtectedRoute(…)`-style test, a path or host comparison, a list of public or protected
+/// routes.
+pub fn path_condition() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        concat!(
+            r"\bcreateRouteMatcher\b|\bis\w*(?:Protected|Public|Auth|Private|Ignored|Admin|App)\w*(?:Route|Path|Page|Host|Hostname|Domain)s?\s*\(",
+            r"|\b(?:path|pathname|url|href|host|hostname|domain)\s*\.\s*(?:startsWith|endsWith|includes|match|test)\s*\(",
+            r"|\b(?:path|pathname|host|hostname|domain)\s*[!=]==?",
+            r"|\b(?:PUBLIC|PROTECTED|PRIVATE|AUTH|UNAUTHENTICATED|OPEN)_\w*(?:PATHS|ROUTES|PAGES)\b|\b(?:public|protected|private)(?:Routes|Paths|Pages)\b",
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +187,25 @@ mod tests {
             "const canvas = 1; scanner()",
         ] {
             assert!(!authz_text().is_match(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn middleware_path_conditions() {
+        for yes in [
+            "const isProtected = createRouteMatcher(['/dashboard(.*)'])",
+            "if (isAuthProtectedRoute(request.nextUrl.pathname) && !session)",
+            "if (path.startsWith('/app')) return AppMiddleware(req)",
+            "const isPublic = PUBLIC_PATHS.some((p) => pathname.startsWith(p));",
+            "if (pathname === '/login') return;",
+        ] {
+            assert!(path_condition().is_match(yes), "{yes}");
+        }
+        for no in [
+            "export default withAuth(function middleware() {})",
+            "const token = await getToken({ req }); if (!token) return NextResponse.redirect(new URL('/login', req.url));",
+        ] {
+            assert!(!path_condition().is_match(no), "{no}");
         }
     }
 
