@@ -30,7 +30,7 @@ pub fn authn_text() -> &'static Regex {
             r"getAuthenticatedUser|getLoggedInUser|getSessionUser|requireAuth\w*|requireUser|",
             r"requireSession|requireSignedIn|requireLogin|requireCurrentUser|ensureAuth\w*|",
             r"ensureUser|ensureSignedIn|withAuth\w*|authenticate\w*|checkAuth\w*|isAuthenticated|",
-            r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*\(",
+            r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*(?:<[^()]*?>\s*)?\(",
             r"|\bgetUser\(\s*\)",
             r"|\bauth\s*\(\s*\)\s*\.\s*protect\b|\bauth\.(?:protect|getUser|getSession|getClaims|api\.getSession)\b",
             r"|\b(?:verify|validate|check)\w*Session\w*\s*\(",
@@ -138,6 +138,7 @@ mod tests {
             "await auth.api.getSession({ headers: await headers() })",
             "const user = await getUser()",
             "const user = await requireUser();",
+            "const session = await getIronSession<{ userId?: string }>(req, res, options);",
         ] {
             assert!(authn_text().is_match(yes), "{yes}");
         }
