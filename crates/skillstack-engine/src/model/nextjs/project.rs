@@ -260,7 +260,9 @@ pub fn read_drizzle_schema(root: &Path, budget: Duration) -> Option<BTreeMap<Str
         let Ok(src) = std::fs::read_to_string(&file) else {
             continue;
         };
-        if !src.contains("Table") && !src.contains(".table(") {
+        // Only modules that define tables are parsed (a config may name a whole source folder).
+        let defines = ["Table(", "TableCreator(", ".table("];
+        if !defines.iter().any(|d| src.contains(d)) {
             continue;
         }
         if let Some(tree) = crate::analyze::parse(lang, &src, budget) {
