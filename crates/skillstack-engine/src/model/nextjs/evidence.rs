@@ -124,6 +124,47 @@ pub fn path_condition() -> &'static Regex {
     )
 }
 
+/// Clerk's way of choosing protected paths: `const isProtected = createRouteMatcher(["/a(.*)"])`
+/// and `if (isProtected(req)) await auth.protect()` — or `if (!isPublic(req))`, protecting every
+/// path but those. Returns the matcher's name, whether the list is an exception list, and its
+/// patterns; `None` when the middleware does not have exactly this shape.
+pub fn clerk_protected_routes(text: &str) -> Option<(String, bool, Vec<String>)> {
+    static DEF: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static STR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let def = lazy(
+        &DEF,
+        r"(?s)\b(?:const|let|var)\s+(\w+)\s*=\s*createRouteMatcher\(\s*\[(.*?)\]\s*\)",
+    );
+    let strings = lazy(&STR, r#""([^"]*)"|'([^']*)'"#);
+    let mut found = None;
+    for c in def.captures_iter(text) {
+        let (Some(name), Some(list)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let name = name.as_str();
+        let patterns: Vec<String> = strings
+            .captures_iter(list.as_str())
+            .filter_map(|s| s.get(1).or(s.get(2)))
+            .map(|m| m.as_str().to_string())
+            .collect();
+        // The protecting branch: `if (name(req)) … auth.protect()`, or `if (!name(req))`.
+        let guard = Regex::new(&format!(
+            r"(?s)\bif\s*\(\s*(!?)\s*{}\s*\(\s*\w+\s*\)\s*\)\s*\{{?[^}}]{{0,200}}?\.protect\s*\(",
+            regex::escape(name)
+        ))
+        .ok()?;
+        if let Some(g) = guard.captures(text) {
+            if found.is_some() {
+                // Two protecting matchers: too clever to read.
+                return None;
+            }
+            let except = g.get(1).is_some_and(|m| !m.as_str().is_empty());
+            found = Some((name.to_string(), except, patterns));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +249,29 @@ mod tests {
         ] {
             assert!(!path_condition().is_match(no), "{no}");
         }
+    }
+
+    #[test]
+    fn clerk_route_matchers() {
+        let protect = "const isProtectedRoute = createRouteMatcher(['/dashboard(.*)', \"/api/projects(.*)\"]);\nexport default clerkMiddleware(async (auth, req) => {\n  if (isProtectedRoute(req)) await auth.protect();\n});";
+        assert_eq!(
+            clerk_protected_routes(protect),
+            Some((
+                "isProtectedRoute".into(),
+                false,
+                vec!["/dashboard(.*)".into(), "/api/projects(.*)".into()]
+            ))
+        );
+        let public = "const isPublic = createRouteMatcher(['/sign-in(.*)']);\nexport default clerkMiddleware((auth, request) => { if (!isPublic(request)) { auth().protect(); } });";
+        assert_eq!(
+            clerk_protected_routes(public).map(|(_, except, _)| except),
+            Some(true)
+        );
+        // Defined but used some other way: not read.
+        assert_eq!(
+            clerk_protected_routes("const isAdmin = createRouteMatcher(['/admin(.*)']);\nif (isAdmin(req) && !isAdminUser) return deny();"),
+            None
+        );
     }
 
     #[test]

@@ -89,16 +89,23 @@ pub struct Middleware {
     /// `isProtectedRoute(pathname)`, `path.startsWith("/app")`), so the matcher does not say
     /// which paths are protected.
     pub conditional: bool,
+    /// Clerk's `createRouteMatcher([…])` patterns that `auth.protect()` runs for (`false`), or
+    /// runs for every path but (`true`, a list of public routes).
+    pub protects: Option<(bool, Vec<fancy_regex::Regex>)>,
 }
 
 impl Middleware {
-    /// Does the middleware run on this request path?
+    /// Does the middleware run on this request path (and, when its code picks the paths it
+    /// protects with Clerk's `createRouteMatcher`, protect it)?
     pub fn covers(&self, path: &str) -> bool {
-        self.matchers.is_empty()
+        let runs = self.matchers.is_empty()
             || self
                 .matchers
                 .iter()
-                .any(|m| m.is_match(path).unwrap_or(false))
+                .any(|m| m.is_match(path).unwrap_or(false));
+        runs && self.protects.as_ref().is_none_or(|(except, patterns)| {
+            patterns.iter().any(|p| p.is_match(path).unwrap_or(false)) != *except
+        })
     }
 }
 
@@ -184,12 +191,26 @@ impl NextApp {
             .iter()
             .filter_map(|p| module::matcher_regex(p))
             .collect();
-        let conditional = std::fs::read_to_string(&file)
-            .is_ok_and(|text| evidence::path_condition().is_match(&text));
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let protects = evidence::clerk_protected_routes(&text);
+        // Once the route matcher is read, it is no longer a condition the model cannot see.
+        let rest = match &protects {
+            Some((name, _, _)) => text
+                .replace("createRouteMatcher", "")
+                .replace(&format!("{name}("), "("),
+            None => text,
+        };
         Some(Middleware {
             authenticates: authn,
             matchers,
-            conditional,
+            conditional: evidence::path_condition().is_match(&rest),
+            protects: protects.map(|(_, except, patterns)| {
+                let res = patterns
+                    .iter()
+                    .filter_map(|p| module::matcher_regex(p))
+                    .collect();
+                (except, res)
+            }),
         })
     }
 

@@ -291,7 +291,7 @@ fn handlers_that_rely_on_middleware_alone() {
     ));
     // Middleware that picks the paths it guards in code: its matcher says nothing.
     let mut conditional = files;
-    conditional[2].1 = "import { clerkMiddleware, createRouteMatcher } from '@clerk/nextjs/server';\nconst isProtected = createRouteMatcher(['/dashboard(.*)']);\nexport default clerkMiddleware(async (auth, req) => { if (isProtected(req)) await auth.protect(); });\n";
+    conditional[2].1 = "import { auth } from './lib/next-auth';\nexport default auth((req) => { if (req.nextUrl.pathname.startsWith('/dashboard') && !req.auth) return Response.redirect('/login'); });\n";
     let (_d, a) = app(&conditional);
     assert!(a
         .middleware
@@ -306,6 +306,23 @@ fn handlers_that_rely_on_middleware_alone() {
         &a,
         "app/api/docs/route.ts",
         "db.document.findMany"
+    ));
+    // Clerk's route matcher is read: it protects /api(.*) but not /dashboard.
+    conditional[2].1 = "import { clerkMiddleware, createRouteMatcher } from '@clerk/nextjs/server';\nconst isProtected = createRouteMatcher(['/api(.*)']);\nexport default clerkMiddleware(async (auth, req) => { if (isProtected(req)) await auth.protect(); });\n";
+    let (_d, a) = app(&conditional);
+    assert!(a
+        .middleware
+        .as_ref()
+        .is_some_and(|m| m.authenticates && !m.conditional));
+    assert!(middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    assert!(!middleware_only(
+        &a,
+        "app/dashboard/actions.ts",
+        "db.project"
     ));
     let (_d, a) = app(&[files[3], files[8]]);
     assert!(!a.middleware_bypassable());
