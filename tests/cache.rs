@@ -164,3 +164,26 @@ fn a_corrupt_cache_is_ignored() {
         p.same_with_and_without_cache();
     }
 }
+
+#[test]
+fn a_drizzle_schema_is_a_model_input() {
+    // A Drizzle app: its schema (a TypeScript module no route imports) decides which tables are
+    // public, so editing it must change the findings of route files that did not change.
+    let p = Project::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/perm/idor-unscoped-lookup/nextjs-drizzle");
+    copy_dir(&fixture, &p.dir.path().join("drizzle-app"));
+    let all = p.same_with_and_without_cache()[1];
+    let before = p.audit(&["--no-cache", "--output-format", "json"]).stdout;
+    assert!(!String::from_utf8_lossy(&before).contains("api/plans"));
+    // `plans` gains an owner column: its lookups by id are IDOR candidates now.
+    p.edit("drizzle-app/src/db/schema.ts", |t| {
+        t.replace(
+            "name: text(\"name\"), cents",
+            "orgId: text(\"org_id\"), name: text(\"name\"), cents",
+        )
+    });
+    assert_eq!(p.same_with_and_without_cache(), vec![0, all]);
+    let after = p.audit(&["--no-cache", "--output-format", "json"]).stdout;
+    assert!(String::from_utf8_lossy(&after).contains("api/plans"));
+}

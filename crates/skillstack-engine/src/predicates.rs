@@ -44,6 +44,13 @@
 //! - `in-otherwise-authenticated-entry-point`: some entry point running the node authenticates its
 //!   caller in another way than a user session: a machine's shared secret or signature, or a
 //!   path filter outside it (Next.js middleware / proxy matcher).
+//! - `in-middleware-only-entry-point` (Next.js): some entry point running the node (a route
+//!   handler, a `pages/api` handler, an exported server action) has no session or machine check of
+//!   its own and relies on `middleware.ts` / `proxy.ts`, which authenticates and whose `matcher`
+//!   covers its path (page paths in general for a server action).
+//! - `in-app-with-middleware-bypass` (Next.js): the node's app authenticates in middleware and its
+//!   `package.json` allows a `next` below 12.3.5 / 13.5.9 / 14.2.25 / 15.2.3, where a request with
+//!   an `x-middleware-subrequest` header skips middleware (CVE-2025-29927).
 //! - `in-authorized-entry-point`: every authenticated entry point running the node shows
 //!   authorization evidence (a policy call, a class-level authorizer, an ownership comparison, a 403).
 //! - `in-controller-that-authenticates`: another public action of the same controller requires a
@@ -286,10 +293,12 @@ pub enum BoolPredicate {
     InControllerThatAuthenticates,
     ContainsRouteParameter,
     PublicMethod,
+    InMiddlewareOnlyEntryPoint,
+    InAppWithMiddlewareBypass,
 }
 
 impl BoolPredicate {
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 12] = [
         "interpolated-unsafely",
         "contains-request-input",
         "in-authenticated-entry-point",
@@ -300,6 +309,8 @@ impl BoolPredicate {
         "protected-rack-app",
         "contains-route-parameter",
         "public-method",
+        "in-middleware-only-entry-point",
+        "in-app-with-middleware-bypass",
     ];
 
     pub fn parse(s: &str) -> Option<BoolPredicate> {
@@ -318,6 +329,8 @@ impl BoolPredicate {
             }
             "contains-route-parameter" => Some(BoolPredicate::ContainsRouteParameter),
             "public-method" => Some(BoolPredicate::PublicMethod),
+            "in-middleware-only-entry-point" => Some(BoolPredicate::InMiddlewareOnlyEntryPoint),
+            "in-app-with-middleware-bypass" => Some(BoolPredicate::InAppWithMiddlewareBypass),
             _ => None,
         }
     }
@@ -340,6 +353,14 @@ impl BoolPredicate {
                 (Some(file), Some(project)) => {
                     project.authenticates_elsewhere(file, lang, node, src)
                 }
+                _ => false,
+            },
+            BoolPredicate::InMiddlewareOnlyEntryPoint => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => project.is_middleware_only(file, lang, node, src),
+                _ => false,
+            },
+            BoolPredicate::InAppWithMiddlewareBypass => match (ctx.file, ctx.project) {
+                (Some(file), Some(project)) => project.is_middleware_bypassable(file, lang),
                 _ => false,
             },
             BoolPredicate::ProtectedRackApp => match (ctx.file, ctx.project) {

@@ -265,6 +265,24 @@ impl ProjectModel {
         }
     }
 
+    /// Does an entry point running the code at `node` rely on authenticating middleware alone
+    /// (Next.js `middleware.ts` / `proxy.ts`, no check of its own)? Next.js only.
+    pub fn is_middleware_only(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::NextJs(app)) => app.middleware_only_at(file, node, src),
+            _ => false,
+        }
+    }
+
+    /// Does the app's middleware authenticate on a framework version that lets requests skip it
+    /// (Next.js CVE-2025-29927)? Next.js only.
+    pub fn is_middleware_bypassable(&self, file: &Path, lang: Lang) -> bool {
+        match self.app_for(file, lang) {
+            Some(AppFacts::NextJs(app)) => app.middleware_bypassable(),
+            _ => false,
+        }
+    }
+
     /// Does the app wrap this mountable dashboard (`Sidekiq::Web`) in authentication middleware?
     pub fn is_protected_mount(&self, file: &Path, lang: Lang, name: &str) -> bool {
         match self.app_for(file, lang) {

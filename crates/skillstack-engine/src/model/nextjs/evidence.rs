@@ -30,7 +30,7 @@ pub fn authn_text() -> &'static Regex {
             r"getAuthenticatedUser|getLoggedInUser|getSessionUser|requireAuth\w*|requireUser|",
             r"requireSession|requireSignedIn|requireLogin|requireCurrentUser|ensureAuth\w*|",
             r"ensureUser|ensureSignedIn|withAuth\w*|authenticate\w*|checkAuth\w*|isAuthenticated|",
-            r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*\(",
+            r"getUserOrThrow|assertAuthenticated|verifyToken|verifyJwt|jwtVerify|getClaims)\s*(?:<[^()]*?>\s*)?\(",
             r"|\bgetUser\(\s*\)",
             r"|\bauth\s*\(\s*\)\s*\.\s*protect\b|\bauth\.(?:protect|getUser|getSession|getClaims|api\.getSession)\b",
             r"|\b(?:verify|validate|check)\w*Session\w*\s*\(",
@@ -108,6 +108,63 @@ pub fn authz_name() -> &'static Regex {
     )
 }
 
+/// Middleware code that chooses which paths or hosts it guards: Clerk's `createRouteMatcher`, a
+/// `isProtectedRoute(…)`-style test, a path or host comparison, a list of public or protected
+/// routes.
+pub fn path_condition() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &RE,
+        concat!(
+            r"\bcreateRouteMatcher\b|\bis\w*(?:Protected|Public|Auth|Private|Ignored|Admin|App)\w*(?:Route|Path|Page|Host|Hostname|Domain)s?\s*\(",
+            r"|\b(?:path|pathname|url|href|host|hostname|domain)\s*\.\s*(?:startsWith|endsWith|includes|match|test)\s*\(",
+            r"|\b(?:path|pathname|host|hostname|domain)\s*[!=]==?",
+            r"|\b(?:PUBLIC|PROTECTED|PRIVATE|AUTH|UNAUTHENTICATED|OPEN)_\w*(?:PATHS|ROUTES|PAGES)\b|\b(?:public|protected|private)(?:Routes|Paths|Pages)\b",
+        ),
+    )
+}
+
+/// Clerk's way of choosing protected paths: `const isProtected = createRouteMatcher(["/a(.*)"])`
+/// and `if (isProtected(req)) await auth.protect()` — or `if (!isPublic(req))`, protecting every
+/// path but those. Returns the matcher's name, whether the list is an exception list, and its
+/// patterns; `None` when the middleware does not have exactly this shape.
+pub fn clerk_protected_routes(text: &str) -> Option<(String, bool, Vec<String>)> {
+    static DEF: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static STR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let def = lazy(
+        &DEF,
+        r"(?s)\b(?:const|let|var)\s+(\w+)\s*=\s*createRouteMatcher\(\s*\[(.*?)\]\s*\)",
+    );
+    let strings = lazy(&STR, r#""([^"]*)"|'([^']*)'"#);
+    let mut found = None;
+    for c in def.captures_iter(text) {
+        let (Some(name), Some(list)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let name = name.as_str();
+        let patterns: Vec<String> = strings
+            .captures_iter(list.as_str())
+            .filter_map(|s| s.get(1).or(s.get(2)))
+            .map(|m| m.as_str().to_string())
+            .collect();
+        // The protecting branch: `if (name(req)) … auth.protect()`, or `if (!name(req))`.
+        let guard = Regex::new(&format!(
+            r"(?s)\bif\s*\(\s*(!?)\s*{}\s*\(\s*\w+\s*\)\s*\)\s*\{{?[^}}]{{0,200}}?\.protect\s*\(",
+            regex::escape(name)
+        ))
+        .ok()?;
+        if let Some(g) = guard.captures(text) {
+            if found.is_some() {
+                // Two protecting matchers: too clever to read.
+                return None;
+            }
+            let except = g.get(1).is_some_and(|m| !m.as_str().is_empty());
+            found = Some((name.to_string(), except, patterns));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +179,7 @@ mod tests {
             "await auth.api.getSession({ headers: await headers() })",
             "const user = await getUser()",
             "const user = await requireUser();",
+            "const session = await getIronSession<{ userId?: string }>(req, res, options);",
         ] {
             assert!(authn_text().is_match(yes), "{yes}");
         }
@@ -172,6 +230,48 @@ mod tests {
         ] {
             assert!(!authz_text().is_match(no), "{no}");
         }
+    }
+
+    #[test]
+    fn middleware_path_conditions() {
+        for yes in [
+            "const isProtected = createRouteMatcher(['/dashboard(.*)'])",
+            "if (isAuthProtectedRoute(request.nextUrl.pathname) && !session)",
+            "if (path.startsWith('/app')) return AppMiddleware(req)",
+            "const isPublic = PUBLIC_PATHS.some((p) => pathname.startsWith(p));",
+            "if (pathname === '/login') return;",
+        ] {
+            assert!(path_condition().is_match(yes), "{yes}");
+        }
+        for no in [
+            "export default withAuth(function middleware() {})",
+            "const token = await getToken({ req }); if (!token) return NextResponse.redirect(new URL('/login', req.url));",
+        ] {
+            assert!(!path_condition().is_match(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn clerk_route_matchers() {
+        let protect = "const isProtectedRoute = createRouteMatcher(['/dashboard(.*)', \"/api/projects(.*)\"]);\nexport default clerkMiddleware(async (auth, req) => {\n  if (isProtectedRoute(req)) await auth.protect();\n});";
+        assert_eq!(
+            clerk_protected_routes(protect),
+            Some((
+                "isProtectedRoute".into(),
+                false,
+                vec!["/dashboard(.*)".into(), "/api/projects(.*)".into()]
+            ))
+        );
+        let public = "const isPublic = createRouteMatcher(['/sign-in(.*)']);\nexport default clerkMiddleware((auth, request) => { if (!isPublic(request)) { auth().protect(); } });";
+        assert_eq!(
+            clerk_protected_routes(public).map(|(_, except, _)| except),
+            Some(true)
+        );
+        // Defined but used some other way: not read.
+        assert_eq!(
+            clerk_protected_routes("const isAdmin = createRouteMatcher(['/admin(.*)']);\nif (isAdmin(req) && !isAdminUser) return deny();"),
+            None
+        );
     }
 
     #[test]

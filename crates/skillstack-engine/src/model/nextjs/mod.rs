@@ -18,8 +18,14 @@
 //! authenticates and its `matcher` covers the route's path (for a server action: page paths in
 //! general). It is **authorized** when the same code shows authorization evidence.
 //!
-//! **Models**: Prisma models from `prisma/schema.prisma` (or `prisma/schema/*.prisma`); a model
-//! with no owner or tenant field (`userId`, `orgId`, `workspaceId`, …) is public data.
+//! An entry point is **guarded by middleware only** when middleware is its sole authentication:
+//! no session or machine check of its own (route handlers, `pages/api` handlers, exported server
+//! actions). Such routes are open when middleware is skipped — CVE-2025-29927 on `next` below
+//! 12.3.5 / 13.5.9 / 14.2.25 / 15.2.3, read from `package.json` — or its matcher misses a path.
+//!
+//! **Models**: Prisma models from `prisma/schema.prisma` (or `prisma/schema/*.prisma`) and Drizzle
+//! tables (`pgTable("documents", { … })`, see [`project::read_drizzle_schema`]); a model with no
+//! owner or tenant field (`userId`, `orgId`, `workspaceId`, …) is public data.
 
 pub mod evidence;
 pub mod module;
@@ -79,16 +85,27 @@ pub struct Middleware {
     pub authenticates: bool,
     /// Its `matcher` patterns; empty means it runs on every path.
     pub matchers: Vec<fancy_regex::Regex>,
+    /// Its code decides which paths or hosts it guards (`createRouteMatcher`,
+    /// `isProtectedRoute(pathname)`, `path.startsWith("/app")`), so the matcher does not say
+    /// which paths are protected.
+    pub conditional: bool,
+    /// Clerk's `createRouteMatcher([…])` patterns that `auth.protect()` runs for (`false`), or
+    /// runs for every path but (`true`, a list of public routes).
+    pub protects: Option<(bool, Vec<fancy_regex::Regex>)>,
 }
 
 impl Middleware {
-    /// Does the middleware run on this request path?
+    /// Does the middleware run on this request path (and, when its code picks the paths it
+    /// protects with Clerk's `createRouteMatcher`, protect it)?
     pub fn covers(&self, path: &str) -> bool {
-        self.matchers.is_empty()
+        let runs = self.matchers.is_empty()
             || self
                 .matchers
                 .iter()
-                .any(|m| m.is_match(path).unwrap_or(false))
+                .any(|m| m.is_match(path).unwrap_or(false));
+        runs && self.protects.as_ref().is_none_or(|(except, patterns)| {
+            patterns.iter().any(|p| p.is_match(path).unwrap_or(false)) != *except
+        })
     }
 }
 
@@ -97,8 +114,10 @@ impl Middleware {
 pub struct NextApp {
     pub root: PathBuf,
     pub aliases: project::Aliases,
-    /// Prisma models and their fields, when the app has a Prisma schema.
+    /// Prisma models and Drizzle tables with their fields, when the app has either schema.
     pub schema: Option<BTreeMap<String, Vec<String>>>,
+    /// The lowest `next` version `package.json` allows.
+    pub next_version: Option<(u64, u64, u64)>,
     pub middleware: Option<Middleware>,
     /// The app depends on an auth library (so it has signed-in users).
     pub uses_auth_library: bool,
@@ -123,7 +142,11 @@ impl NextApp {
         let mut app = NextApp {
             root: root.to_path_buf(),
             aliases: project::read_aliases(root),
-            schema: project::read_prisma_schema(root),
+            schema: merge_schemas(
+                project::read_prisma_schema(root),
+                project::read_drizzle_schema(root, budget),
+            ),
+            next_version: project::read_next_version(root),
             uses_auth_library: project::uses_auth_library(root),
             budget,
             ..Default::default()
@@ -168,9 +191,26 @@ impl NextApp {
             .iter()
             .filter_map(|p| module::matcher_regex(p))
             .collect();
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let protects = evidence::clerk_protected_routes(&text);
+        // Once the route matcher is read, it is no longer a condition the model cannot see.
+        let rest = match &protects {
+            Some((name, _, _)) => text
+                .replace("createRouteMatcher", "")
+                .replace(&format!("{name}("), "("),
+            None => text,
+        };
         Some(Middleware {
             authenticates: authn,
             matchers,
+            conditional: evidence::path_condition().is_match(&rest),
+            protects: protects.map(|(_, except, patterns)| {
+                let res = patterns
+                    .iter()
+                    .filter_map(|p| module::matcher_regex(p))
+                    .collect();
+                (except, res)
+            }),
         })
     }
 
@@ -390,6 +430,36 @@ impl NextApp {
 
     /// The entry points that run the code at `node` in `file`.
     pub fn entry_points_at(&self, file: &Path, node: Node, src: &str) -> Vec<EntryPoint> {
+        self.entry_points_with_guards(file, node, src)
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect()
+    }
+
+    /// Does an entry point running the code at `node` rely on authenticating middleware alone
+    /// (no session or machine check of its own)?
+    pub fn middleware_only_at(&self, file: &Path, node: Node, src: &str) -> bool {
+        self.entry_points_with_guards(file, node, src)
+            .iter()
+            .any(|(_, only)| *only)
+    }
+
+    /// Does the app authenticate in middleware on a `next` version that lets a request skip
+    /// middleware (CVE-2025-29927)?
+    pub fn middleware_bypassable(&self) -> bool {
+        self.middleware.as_ref().is_some_and(|m| m.authenticates)
+            && self
+                .next_version
+                .is_some_and(project::vulnerable_to_middleware_bypass)
+    }
+
+    /// The entry points at `node`, each with whether middleware is its only authentication.
+    fn entry_points_with_guards(
+        &self,
+        file: &Path,
+        node: Node,
+        src: &str,
+    ) -> Vec<(EntryPoint, bool)> {
         let Some(rel) = self.rel(file) else {
             return vec![];
         };
@@ -410,12 +480,15 @@ impl NextApp {
             for call in module::called_identifiers(f, src) {
                 ev = ev | self.call_evidence(&abs, &m, &call, IMPORT_DEPTH, &mut seen);
             }
-            out.push(EntryPoint {
-                name: format!("server action {name}"),
-                authenticated: ev.user,
-                authenticated_otherwise: ev.machine,
-                authorized: ev.authz,
-            });
+            out.push((
+                EntryPoint {
+                    name: format!("server action {name}"),
+                    authenticated: ev.user,
+                    authenticated_otherwise: ev.machine,
+                    authorized: ev.authz,
+                },
+                false,
+            ));
             return out;
         }
         // tRPC procedures: `protectedProcedure.input(…).mutation(async ({ ctx, input }) => …)`.
@@ -439,12 +512,15 @@ impl NextApp {
                 ev
             });
             let ev = root_ev | body.unwrap_or_default();
-            out.push(EntryPoint {
-                name: format!("tRPC procedure {key}"),
-                authenticated: ev.user,
-                authenticated_otherwise: ev.machine,
-                authorized: ev.authz,
-            });
+            out.push((
+                EntryPoint {
+                    name: format!("tRPC procedure {key}"),
+                    authenticated: ev.user,
+                    authenticated_otherwise: ev.machine,
+                    authorized: ev.authz,
+                },
+                false,
+            ));
             return out;
         }
         let containing: Vec<&str> = m
@@ -485,14 +561,22 @@ impl NextApp {
                         mw.authenticates && mw.covers("/dashboard") && mw.covers("/settings")
                     }),
                 };
-            out.push(EntryPoint {
-                name: label,
-                authenticated: ev.user,
-                authenticated_otherwise: ev.machine || upstream,
-                authorized: ev.authz,
-            });
+            out.push((
+                EntryPoint {
+                    name: label,
+                    authenticated: ev.user,
+                    authenticated_otherwise: ev.machine || upstream,
+                    authorized: ev.authz,
+                },
+                // Pages are left out: a layout may check the session, and layouts are not read.
+                // and middleware that picks the paths it guards in code may not guard this one.
+                upstream
+                    && !ev.machine
+                    && kind != FileKind::Page
+                    && self.middleware.as_ref().is_some_and(|mw| !mw.conditional),
+            ));
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         out.dedup();
         out
     }
@@ -533,12 +617,15 @@ impl NextApp {
         m.functions.values().any(|f| f.authn)
     }
 
-    /// Is the Prisma model behind `accessor` (`document` in `db.document.findUnique`) one with no
-    /// owner or tenant field? Unknown models are not public.
+    /// Is the Prisma model or Drizzle table behind `accessor` (`document` in
+    /// `db.document.findUnique`, `documents` in `from(documents)`) one with no owner or tenant
+    /// field? Unknown models are not public.
     pub fn is_public_model(&self, accessor: &str) -> bool {
         let Some(schema) = &self.schema else {
             return false;
         };
+        // `schema.documents` in `from(schema.documents)`: the table is the last segment.
+        let accessor = accessor.rsplit('.').next().unwrap_or(accessor);
         let wanted = accessor.to_ascii_lowercase().replace('_', "");
         let Some(fields) = schema
             .iter()
@@ -548,6 +635,22 @@ impl NextApp {
             return false;
         };
         !fields.iter().any(|f| owner_field().is_match(f))
+    }
+}
+
+/// Prisma models and Drizzle tables together (an app migrating between them may have both).
+fn merge_schemas(
+    a: Option<BTreeMap<String, Vec<String>>>,
+    b: Option<BTreeMap<String, Vec<String>>>,
+) -> Option<BTreeMap<String, Vec<String>>> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            for (k, v) in b {
+                a.entry(k).or_default().extend(v);
+            }
+            Some(a)
+        }
+        (a, b) => a.or(b),
     }
 }
 

@@ -204,6 +204,174 @@ fn prisma_models_with_and_without_owners() {
     assert!(!app.is_public_model("unknown"));
 }
 
+/// Does middleware alone guard the code at `needle`?
+fn middleware_only(app: &NextApp, rel: &str, needle: &str) -> bool {
+    let file = app.root.join(rel);
+    let src = std::fs::read_to_string(&file).expect("read");
+    let lang = Lang::from_path(&file).expect("lang");
+    let tree = crate::analyze::parse(lang, &src, Duration::from_secs(5)).expect("parse");
+    let at = src.find(needle).expect("needle");
+    let node = tree
+        .root_node()
+        .descendant_for_byte_range(at, at + needle.len())
+        .expect("node");
+    app.middleware_only_at(&file, node, &src)
+}
+
+#[test]
+fn handlers_that_rely_on_middleware_alone() {
+    let files = [
+        ("tsconfig.json", TSCONFIG),
+        ("lib/auth.ts", AUTH),
+        (
+            "middleware.ts",
+            "import { auth } from './lib/next-auth';\nexport default auth((req) => { if (!req.auth) return Response.redirect('/login') });\nexport const config = { matcher: ['/((?!_next/static|favicon.ico).*)'] };\n",
+        ),
+        (
+            "app/api/docs/route.ts",
+            "import { requireUser } from '@/lib/auth';\nexport async function GET() { return Response.json(await db.document.findMany()); }\nexport async function POST(req) { await requireUser(); return Response.json(await db.document.create({ data: {} })); }\n",
+        ),
+        (
+            "app/api/cron/route.ts",
+            "export async function POST(req) { if (req.headers.get('authorization') !== process.env.CRON_SECRET) return new Response(null, { status: 401 }); await db.session.deleteMany({}); }\n",
+        ),
+        (
+            "pages/api/notes.ts",
+            "export default async function handler(req, res) { res.json(await db.note.findMany()); }\n",
+        ),
+        (
+            "app/dashboard/actions.ts",
+            "'use server';\nexport async function archive(id) { await db.project.update({ where: { id }, data: {} }); }\n",
+        ),
+        (
+            "app/dashboard/page.tsx",
+            "export default async function Page() { return db.project.findMany(); }\n",
+        ),
+        ("package.json", r#"{ "dependencies": { "next": "^14.2.3", "next-auth": "5.0.0" } }"#),
+    ];
+    let (_d, a) = app(&files);
+    assert!(middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    // Its own session check, a machine secret: not middleware alone.
+    assert!(!middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.create"
+    ));
+    assert!(!middleware_only(&a, "app/api/cron/route.ts", "db.session"));
+    assert!(middleware_only(&a, "pages/api/notes.ts", "db.note"));
+    assert!(middleware_only(
+        &a,
+        "app/dashboard/actions.ts",
+        "db.project"
+    ));
+    // Pages are not reported (a layout may check the session, and it is not modelled).
+    assert!(!middleware_only(&a, "app/dashboard/page.tsx", "db.project"));
+    assert_eq!(a.next_version, Some((14, 2, 3)));
+    assert!(a.middleware_bypassable());
+
+    // A patched `next`; a matcher that leaves `/api` out; no middleware.
+    let mut patched = files;
+    patched[8].1 = r#"{ "dependencies": { "next": "14.2.25" } }"#;
+    patched[2].1 = "import { auth } from './lib/next-auth';\nexport default auth((req) => {});\nexport const config = { matcher: ['/dashboard/:path*', '/settings/:path*'] };\n";
+    let (_d, a) = app(&patched);
+    assert!(!a.middleware_bypassable());
+    assert!(!middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    assert!(middleware_only(
+        &a,
+        "app/dashboard/actions.ts",
+        "db.project"
+    ));
+    // Middleware that picks the paths it guards in code: its matcher says nothing.
+    let mut conditional = files;
+    conditional[2].1 = "import { auth } from './lib/next-auth';\nexport default auth((req) => { if (req.nextUrl.pathname.startsWith('/dashboard') && !req.auth) return Response.redirect('/login'); });\n";
+    let (_d, a) = app(&conditional);
+    assert!(a
+        .middleware
+        .as_ref()
+        .is_some_and(|m| m.authenticates && m.conditional));
+    assert!(upstream(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    assert!(!middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    // Clerk's route matcher is read: it protects /api(.*) but not /dashboard.
+    conditional[2].1 = "import { clerkMiddleware, createRouteMatcher } from '@clerk/nextjs/server';\nconst isProtected = createRouteMatcher(['/api(.*)']);\nexport default clerkMiddleware(async (auth, req) => { if (isProtected(req)) await auth.protect(); });\n";
+    let (_d, a) = app(&conditional);
+    assert!(a
+        .middleware
+        .as_ref()
+        .is_some_and(|m| m.authenticates && !m.conditional));
+    assert!(middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+    assert!(!middleware_only(
+        &a,
+        "app/dashboard/actions.ts",
+        "db.project"
+    ));
+    let (_d, a) = app(&[files[3], files[8]]);
+    assert!(!a.middleware_bypassable());
+    assert!(!middleware_only(
+        &a,
+        "app/api/docs/route.ts",
+        "db.document.findMany"
+    ));
+}
+
+#[test]
+fn drizzle_tables_with_and_without_owners() {
+    let schema = r#"
+import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+export const users = pgTable("users", { id: uuid("id").primaryKey() });
+export const documents = pgTable("documents", { id: uuid("id"), ownerRef: uuid("owner").references(() => users.id) });
+export const documentShares = pgTable("document_shares", { id: uuid("id"), teamId: uuid("team_id") });
+export const plans = pgTable("plans", { id: uuid("id"), name: text("name") });
+"#;
+    // Found through drizzle.config's `schema:`.
+    let (_d, a) = app(&[
+        (
+            "drizzle.config.ts",
+            "export default { schema: './src/server/tables/*.ts', dialect: 'postgresql' };",
+        ),
+        ("src/server/tables/all.ts", schema),
+    ]);
+    assert!(!a.is_public_model("documents"));
+    assert!(!a.is_public_model("schema.documentShares"));
+    assert!(!a.is_public_model("document_shares"));
+    assert!(a.is_public_model("plans"));
+    assert!(!a.is_public_model("unknown"));
+    let inputs = crate::model::inputs(&a.root, crate::detect::Framework::NextJs);
+    for f in ["drizzle.config.ts", "src/server/tables/all.ts"] {
+        assert!(inputs.contains(&a.root.join(f)), "{f} is a cache input");
+    }
+    // Found in a usual place, next to a Prisma schema.
+    let (_d, a) = app(&[
+        ("src/db/schema.ts", schema),
+        ("prisma/schema.prisma", "model Tag {\n id String\n}\n"),
+    ]);
+    assert!(a.is_public_model("plans"));
+    assert!(a.is_public_model("tag"));
+    assert!(!a.is_public_model("documents"));
+    // Elsewhere, without a config naming it: not read.
+    let (_d, a) = app(&[("src/models/tables.ts", schema)]);
+    assert!(a.schema.is_none());
+}
+
 #[test]
 fn trpc_procedures() {
     let (_d, app) = app(&[(
