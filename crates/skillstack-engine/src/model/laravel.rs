@@ -1421,6 +1421,65 @@ class NoteController extends Controller
         ])
     }
 
+    /// A pre-commit hook audits one controller of a big app: building reads the routes (and only
+    /// the class files whose text can load routes or bind models), and a question about
+    /// `update` parses the audited controller and its heirs — not every controller some
+    /// `update` route names.
+    #[test]
+    fn reads_only_the_classes_a_question_needs() {
+        let special = "<?php\nnamespace App\\Http\\Controllers;\nclass SpecialNoteController extends NoteController {}\n";
+        let policy = "<?php\nnamespace App\\Policies;\nclass NotePolicy { public function view(User $u, Note $n): bool { return true; } }\n";
+        let mut routes = ROUTES.to_string();
+        routes.push_str("Route::put('/special/{id}', [\\App\\Http\\Controllers\\SpecialNoteController::class, 'update']);\n");
+        let mut files: Vec<(String, String)> = [
+            ("app/Http/Controllers/DocumentController.php", DOCS),
+            ("app/Http/Controllers/NoteController.php", NOTES),
+            ("app/Http/Controllers/SpecialNoteController.php", special),
+            ("app/Http/Requests/UpdateDocumentRequest.php", REQUEST),
+            ("app/Models/Document.php", MODELS),
+            ("app/Policies/NotePolicy.php", policy),
+        ]
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_string()))
+        .collect();
+        for i in 0..20 {
+            routes.push_str(&format!(
+                "Route::put('/other{i}/{{id}}', [\\App\\Http\\Controllers\\Other{i}Controller::class, 'update']);\n"
+            ));
+            files.push((
+                format!("app/Http/Controllers/Other{i}Controller.php"),
+                format!("<?php\nnamespace App\\Http\\Controllers;\nclass Other{i}Controller extends Controller {{ public function update($id) {{}} }}\n"),
+            ));
+        }
+        files.push(("routes/web.php".to_string(), routes));
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .collect();
+        let (d, a) = app(&refs);
+        assert_eq!(a.routes.len(), 28, "{:#?}", a.routes);
+        assert_eq!(a.classes_read(), 0, "no class file can load routes or bind");
+        let update = eps(
+            &d,
+            &a,
+            "app/Http/Controllers/NoteController.php",
+            "return Note::findOrFail($id);",
+        );
+        let names: Vec<&str> = update.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "NoteController@update (PUT /notes/{id})",
+                "NoteController@update (PUT /special/{id})"
+            ]
+        );
+        // NoteController and the subclass that inherits `update` — not the twenty others.
+        assert!(a.classes_read() <= 2, "{}", a.classes_read());
+        // The policy registry reads the files under a `Policies` namespace (and registrations).
+        assert_eq!(a.policy("Note").map(|p| p.short()), Some("NotePolicy"));
+        assert!(a.classes_read() <= 3, "{}", a.classes_read());
+    }
+
     #[test]
     fn routed_methods_get_route_and_controller_evidence() {
         let (d, a) = fixture();
