@@ -20,6 +20,8 @@ use crate::model::lazy;
 #[derive(Debug)]
 pub struct LazyFiles<T> {
     files: Vec<PathBuf>,
+    /// Indices of `files` sorted by path, for [`LazyFiles::position`].
+    by_path: Vec<usize>,
     slots: Vec<OnceLock<Option<T>>>,
     /// Lowercased last name segment → indices of the files whose text declares it, ascending.
     index: OnceLock<HashMap<String, Vec<usize>>>,
@@ -54,12 +56,26 @@ impl<T> LazyFiles<T> {
     /// `files` sorted as the eager model read them.
     pub fn new(mut files: Vec<PathBuf>) -> LazyFiles<T> {
         files.sort();
+        LazyFiles::in_order(files)
+    }
+
+    /// `files` in the order given: the order in which the eager model read them, when that was
+    /// not one sorted list (Laravel reads `app/`, then each package directory).
+    pub fn in_order(files: Vec<PathBuf>) -> LazyFiles<T> {
         let slots = files.iter().map(|_| OnceLock::new()).collect();
+        let mut by_path: Vec<usize> = (0..files.len()).collect();
+        by_path.sort_by(|&a, &b| files[a].cmp(&files[b]));
         LazyFiles {
             files,
+            by_path,
             slots,
             index: OnceLock::new(),
         }
+    }
+
+    /// The path of file `i`.
+    pub fn path(&self, i: usize) -> Option<&Path> {
+        self.files.get(i).map(PathBuf::as_path)
     }
 
     pub fn len(&self) -> usize {
@@ -96,7 +112,11 @@ impl<T> LazyFiles<T> {
 
     /// The position of `file` in the list.
     pub fn position(&self, file: &Path) -> Option<usize> {
-        self.files.binary_search_by(|f| f.as_path().cmp(file)).ok()
+        let at = self
+            .by_path
+            .binary_search_by(|&i| self.files[i].as_path().cmp(file))
+            .ok()?;
+        self.by_path.get(at).copied()
     }
 
     /// File `i`'s summary, made by `read` the first time.

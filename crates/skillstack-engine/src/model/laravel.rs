@@ -37,6 +37,7 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::model::files::LazyFiles;
 use crate::model::lazy;
 
 use crate::analyze::parse;
@@ -71,6 +72,109 @@ pub struct LaravelApp {
     has_models: std::sync::OnceLock<bool>,
     /// Policy class short names by model short name (computed once, see [`LaravelApp::policy`]).
     policy_map: std::sync::OnceLock<BTreeMap<String, String>>,
+    /// The app on disk, read on demand (`None` for snippets).
+    disk: Option<OnDisk>,
+}
+
+/// What a Laravel app built from disk reads when it is first needed: the classes under `app/` and
+/// the package directories that a lookup names (see [`LazyFiles`]), the migrations when a rule
+/// first asks about a table.
+#[derive(Debug)]
+struct OnDisk {
+    budget: Duration,
+    classes: LazyFiles<FileClasses>,
+    /// Files whose text may register or define a policy (see [`LaravelApp::policy`]).
+    policy_files: Vec<usize>,
+    migrations: Vec<PathBuf>,
+    tables: std::sync::OnceLock<Option<BTreeMap<String, Vec<String>>>>,
+    /// Identifier → the class files whose text has it as a whole word, ascending (built on
+    /// first use, see [`LaravelApp::heirs`]).
+    words: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+}
+
+/// The classes one class file defines, and their names in the order the file gave them.
+#[derive(Debug, Default)]
+struct FileClasses {
+    classes: BTreeMap<String, ClassFacts>,
+    order: Vec<String>,
+}
+
+impl OnDisk {
+    fn file(&self, i: usize) -> Option<&FileClasses> {
+        self.classes.get(i, |f| {
+            let src = std::fs::read_to_string(f).ok()?;
+            let tree = parse(Lang::Php, &src, self.budget)?;
+            Some(FileClasses::read(f, tree.root_node(), &src))
+        })
+    }
+
+    /// The class files whose text has `word` as a whole identifier. Unreadable files have
+    /// nothing: parsing them would find no class either.
+    fn mentioning(&self, word: &str) -> &[usize] {
+        let index = self.words.get_or_init(|| {
+            let mut index: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            for i in 0..self.classes.len() {
+                let Some(text) = self.classes.path(i).and_then(|f| std::fs::read(f).ok()) else {
+                    continue;
+                };
+                let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+                for w in text.split(|b| !ident(b)).filter(|w| !w.is_empty()) {
+                    let Ok(w) = std::str::from_utf8(w) else {
+                        continue;
+                    };
+                    let list = index.entry(w.to_string()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            index
+        });
+        index.get(word).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The fully qualified names of the classes in these files, sorted, each once.
+    fn names_in(&self, files: &[usize]) -> Vec<String> {
+        let mut names: Vec<String> = files
+            .iter()
+            .filter_map(|&i| self.file(i))
+            .flat_map(|f| f.classes.keys().cloned())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+impl FileClasses {
+    fn read(file: &Path, root: Node, src: &str) -> FileClasses {
+        let mut one = LaravelApp::default();
+        one.add_classes(file, root, src);
+        let order = one.short_index.into_values().flatten().collect::<Vec<_>>();
+        FileClasses {
+            classes: one.classes,
+            order,
+        }
+    }
+}
+
+/// Text that a method loading route files has (see [`LaravelApp::route_loaders`]).
+fn loads_routes() -> &'static Regex {
+    static LOADS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    lazy(
+        &LOADS,
+        r#"\b(require|include)(_once)?\b|loadRoutesFrom\s*\(|\bbase_path\(\s*['"]/?routes/"#,
+    )
+}
+
+/// Can a file with this text define or register a policy? A class in a `…\Policies` namespace
+/// names it, and a registration is a `$policies` property, `Gate::policy(` or `#[UsePolicy]`.
+fn may_hold_policies(text: &str) -> bool {
+    text.contains("Policies")
+        || text.contains("$policies")
+        || text.contains("Gate::policy(")
+        || text.contains("UsePolicy")
 }
 
 /// Middleware that requires a signed-in user.
@@ -295,11 +399,15 @@ impl LaravelApp {
         }
     }
 
-    /// Reads the app: route files (and what they include), the providers and `bootstrap/app.php`
-    /// that load routes and name middleware, every class under `app/` and the app's own packages
-    /// (see [`package_dirs`]), and the migrations.
+    /// Reads the app's routes: route files (and what they include), the providers and
+    /// `bootstrap/app.php` that load routes and name middleware, `app/Http/Kernel.php`, the route
+    /// bindings providers register, and the methods that load package routes. The classes under
+    /// `app/` and the app's own packages (see [`package_dirs`]) are parsed when a lookup first
+    /// needs them — at build only the files whose text can hold a binding or a route loader — and
+    /// the migrations when a rule first asks about a table.
     pub fn build(root: &Path, budget: Duration) -> LaravelApp {
         let mut app = LaravelApp::new(root);
+        // In the order the eager model read them: `app/`, then each package directory.
         let class_files: Vec<PathBuf> = std::iter::once(root.join("app"))
             .chain(
                 package_dirs(root)
@@ -307,19 +415,58 @@ impl LaravelApp {
                     .filter(|d| !d.ends_with("routes")),
             )
             .flat_map(|d| crate::model::app_files(&d, &["."], &["php"]))
+            .map(|f| crate::paths::absolute(&f).unwrap_or(f))
             .collect();
-        for f in &class_files {
+        // One pass over the text picks the files a question about the whole app can need.
+        let mut binding_files = Vec::new();
+        let mut loader_files = Vec::new();
+        let mut policy_files = Vec::new();
+        for (i, f) in class_files.iter().enumerate() {
+            let Ok(src) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            if f.ends_with("app/Http/Kernel.php")
+                || src.contains("::bind(")
+                || src.contains("::model(")
+            {
+                binding_files.push(i);
+            }
+            if loads_routes().is_match(&src) {
+                loader_files.push(i);
+            }
+            if may_hold_policies(&src) {
+                policy_files.push(i);
+            }
+        }
+        let disk = OnDisk {
+            budget,
+            classes: LazyFiles::in_order(class_files.clone()),
+            policy_files,
+            migrations: crate::model::app_files(root, &["database/migrations"], &["php"]),
+            tables: std::sync::OnceLock::new(),
+            words: std::sync::OnceLock::new(),
+        };
+        // Bindings and aliases in the eager order; the tree also summarises the file's classes.
+        for &i in &binding_files {
+            let Some(f) = class_files.get(i) else {
+                continue;
+            };
             let Ok(src) = std::fs::read_to_string(f) else {
                 continue;
             };
             let Some(tree) = parse(Lang::Php, &src, budget) else {
                 continue;
             };
-            app.add_file(f, tree.root_node(), &src);
+            if src.contains("::bind(") || src.contains("::model(") {
+                app.read_bindings(tree.root_node(), &src);
+            }
             if f.ends_with("app/Http/Kernel.php") {
                 app.read_aliases(tree.root_node(), &src);
             }
+            disk.classes
+                .get(i, |f| Some(FileClasses::read(f, tree.root_node(), &src)));
         }
+        app.disk = Some(disk);
         let bootstrap = root.join("bootstrap/app.php");
         let mut route_sources: Vec<PathBuf> = crate::model::app_files(root, &["routes"], &["php"])
             .into_iter()
@@ -353,7 +500,7 @@ impl LaravelApp {
             .map(|f| crate::paths::absolute(&f).unwrap_or(f))
             .collect();
         let sources = routes::Sources {
-            loaders: app.route_loaders(),
+            loaders: app.route_loaders(&loader_files),
             allowed: Some(
                 crate::model::inputs(root, crate::detect::Framework::Laravel)
                     .into_iter()
@@ -362,20 +509,112 @@ impl LaravelApp {
             ),
         };
         app.routes = routes::read_routes(root, &route_sources, &sources, budget);
-        let migrations = crate::model::app_files(root, &["database/migrations"], &["php"]);
-        if !migrations.is_empty() {
-            let mut tables = BTreeMap::new();
-            for f in migrations {
-                let Ok(src) = std::fs::read_to_string(&f) else {
-                    continue;
-                };
-                if let Some(tree) = parse(Lang::Php, &src, budget) {
-                    read_migration(tree.root_node(), &src, &mut tables);
+        app
+    }
+
+    /// Summarises the audited file from the tree the engine already parsed, so that a full audit
+    /// does not parse each class twice.
+    fn seed(&self, file: &Path, node: Node, src: &str) {
+        if let Some(disk) = &self.disk {
+            let root = root_of(node);
+            disk.classes
+                .seed(file, src, |f| Some(FileClasses::read(f, root, src)));
+        }
+    }
+
+    /// How many class files the model has parsed so far.
+    pub fn classes_read(&self) -> usize {
+        self.disk.as_ref().map_or(0, |d| d.classes.read_count())
+    }
+
+    /// The class with this fully qualified name: the last definition in file order, as if every
+    /// class file had been read in order.
+    fn class_exact(&self, name: &str) -> Option<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.get(name);
+        };
+        disk.classes
+            .candidates(name)
+            .iter()
+            .rev()
+            .find_map(|&i| disk.file(i)?.classes.get(name))
+    }
+
+    /// The fully qualified names of the classes with this short name, in the order the files
+    /// define them.
+    fn names_for_short(&self, short: &str) -> Vec<String> {
+        let Some(disk) = &self.disk else {
+            return self.short_index.get(short).cloned().unwrap_or_default();
+        };
+        let mut names: Vec<String> = Vec::new();
+        for &i in disk.classes.candidates(short) {
+            let Some(file) = disk.file(i) else {
+                continue;
+            };
+            for n in &file.order {
+                if short_name(n) == short && !names.contains(n) {
+                    names.push(n.clone());
                 }
             }
-            app.tables = Some(tables);
         }
-        app
+        names
+    }
+
+    /// The classes (as the app resolves their names) defined in these class files, by name: what
+    /// iterating every class would see of them.
+    fn classes_of(&self, disk: &OnDisk, files: &[usize]) -> Vec<&ClassFacts> {
+        disk.names_in(files)
+            .iter()
+            .filter_map(|n| self.class_exact(n))
+            .collect()
+    }
+
+    /// Every class of the app (reads every class file): for questions about the whole app.
+    fn all_classes(&self) -> Vec<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.values().collect();
+        };
+        let every: Vec<usize> = (0..disk.classes.len()).collect();
+        self.classes_of(disk, &every)
+    }
+
+    /// The classes defined in `file` (that no later file redefines).
+    fn classes_in(&self, file: &Path) -> Vec<&ClassFacts> {
+        let Some(disk) = &self.disk else {
+            return self.classes.values().filter(|c| c.file == file).collect();
+        };
+        let Some(f) = disk.classes.position(file).and_then(|i| disk.file(i)) else {
+            return Vec::new();
+        };
+        f.classes
+            .keys()
+            .filter_map(|n| self.class_exact(n))
+            .filter(|c| c.file == file)
+            .collect()
+    }
+
+    /// Tables and columns from the migrations, when there are any.
+    fn tables(&self) -> Option<&BTreeMap<String, Vec<String>>> {
+        let Some(disk) = &self.disk else {
+            return self.tables.as_ref();
+        };
+        disk.tables
+            .get_or_init(|| {
+                if disk.migrations.is_empty() {
+                    return None;
+                }
+                let mut tables = BTreeMap::new();
+                for f in &disk.migrations {
+                    let Ok(src) = std::fs::read_to_string(f) else {
+                        continue;
+                    };
+                    if let Some(tree) = parse(Lang::Php, &src, disk.budget) {
+                        read_migration(tree.root_node(), &src, &mut tables);
+                    }
+                }
+                Some(tables)
+            })
+            .as_ref()
     }
 
     /// Adds the classes defined in one parsed file, and the route bindings it registers.
@@ -383,6 +622,11 @@ impl LaravelApp {
         if src.contains("::bind(") || src.contains("::model(") {
             self.read_bindings(root, src);
         }
+        self.add_classes(file, root, src);
+    }
+
+    /// Adds the classes defined in one parsed file.
+    fn add_classes(&mut self, file: &Path, root: Node, src: &str) {
         let uses = php_uses(root, src);
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         let mut stack = vec![root];
@@ -455,14 +699,16 @@ impl LaravelApp {
     /// Methods that load route files when a route file calls them (`Wave::routes()` whose body
     /// does `require __DIR__.'/../routes/web.php'`), by class short name and method. The methods
     /// the framework itself runs (`boot`, `register`, `map…`) are read with their provider instead.
-    fn route_loaders(&self) -> BTreeMap<(String, String), PathBuf> {
-        static LOADS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let loads = lazy(
-            &LOADS,
-            r#"\b(require|include)(_once)?\b|loadRoutesFrom\s*\(|\bbase_path\(\s*['"]/?routes/"#,
-        );
+    /// Only the classes of `candidates` are asked: the files whose text matches what a loader's
+    /// body must contain (a method's body is part of its file's text).
+    fn route_loaders(&self, candidates: &[usize]) -> BTreeMap<(String, String), PathBuf> {
+        let loads = loads_routes();
+        let classes = match &self.disk {
+            Some(disk) => self.classes_of(disk, candidates),
+            None => self.classes.values().collect(),
+        };
         let mut out = BTreeMap::new();
-        for class in self.classes.values() {
+        for class in classes {
             for m in &class.methods {
                 if m.public
                     && !matches!(m.name.as_str(), "boot" | "register" | "__construct")
@@ -548,11 +794,11 @@ impl LaravelApp {
     /// A class by the name a route or a type hint gives it (fully qualified, or a unique short name).
     fn class(&self, name: &str) -> Option<&ClassFacts> {
         let name = name.trim_start_matches('\\');
-        if let Some(c) = self.classes.get(name) {
+        if let Some(c) = self.class_exact(name) {
             return Some(c);
         }
-        match self.short_index.get(short_name(name))?.as_slice() {
-            [only] => self.classes.get(only),
+        match self.names_for_short(short_name(name)).as_slice() {
+            [only] => self.class_exact(only),
             _ => None,
         }
     }
@@ -626,8 +872,13 @@ impl LaravelApp {
     /// or `#[UsePolicy]`, else Laravel's convention (`Post` → `App\\Policies\\PostPolicy`).
     pub fn policy(&self, model: &str) -> Option<&ClassFacts> {
         let map = self.policy_map.get_or_init(|| {
+            // Only classes in files whose text can name a `Policies` namespace or a registration.
+            let classes = match &self.disk {
+                Some(disk) => self.classes_of(disk, &disk.policy_files),
+                None => self.classes.values().collect(),
+            };
             let mut map = BTreeMap::new();
-            for c in self.classes.values() {
+            for c in &classes {
                 if c.name.rsplit_once('\\').is_some_and(|(ns, short)| {
                     ns.ends_with("Policies")
                         && short.len() > "Policy".len()
@@ -638,7 +889,7 @@ impl LaravelApp {
                 }
             }
             // Registrations win over the naming convention.
-            for c in self.classes.values() {
+            for c in &classes {
                 for (model, policy) in &c.policies {
                     map.insert(model.clone(), policy.clone());
                 }
@@ -719,8 +970,40 @@ impl LaravelApp {
         }
     }
 
+    /// The short names of `class` and of every class that may inherit from it (`None` for a
+    /// snippet: no need to narrow). A class inherits from `class` only if its parent, as the
+    /// model resolves it, is `class` or an heir — so its parent's short name is one of theirs,
+    /// and its file's text has that name as a word. Parsing only the files the word index names
+    /// for each short name found, until no new one turns up, finds every heir (and maybe more).
+    fn heirs(&self, class: &ClassFacts) -> Option<BTreeSet<String>> {
+        let disk = self.disk.as_ref()?;
+        let mut shorts = BTreeSet::from([class.short().to_string()]);
+        let mut frontier = vec![class.short().to_string()];
+        while let Some(short) = frontier.pop() {
+            for &i in disk.mentioning(&short) {
+                let Some(file) = disk.file(i) else {
+                    continue;
+                };
+                for c in file.classes.values() {
+                    if c.parent
+                        .as_deref()
+                        .is_some_and(|p| shorts.contains(short_name(p)))
+                        && shorts.insert(c.short().to_string())
+                    {
+                        frontier.push(c.short().to_string());
+                    }
+                }
+            }
+        }
+        Some(shorts)
+    }
+
     /// The routes that reach `method` of `class` (directly, or through a subclass that inherits it).
+    /// A route's controller resolves (by full or short name) to `class` or an heir only if its short
+    /// name is one of [`LaravelApp::heirs`]: other routes with the method's name (every `store`)
+    /// are skipped without parsing their controllers.
     fn routes_to<'a>(&'a self, class: &ClassFacts, method: &str) -> Vec<&'a Route> {
+        let heirs = std::cell::OnceCell::new();
         self.routes
             .iter()
             .filter(|r| match &r.action {
@@ -729,6 +1012,10 @@ impl LaravelApp {
                     method: rm,
                 } => {
                     rm == method
+                        && heirs
+                            .get_or_init(|| self.heirs(class))
+                            .as_ref()
+                            .is_none_or(|h| h.contains(short_name(rc.trim_start_matches('\\'))))
                         && self.class(rc).is_some_and(|target| {
                             self.defining_class(target, method)
                                 .is_some_and(|d| d.name == class.name)
@@ -744,6 +1031,7 @@ impl LaravelApp {
     /// route closure around it.
     pub fn entry_points_at(&self, file: &Path, node: Node, src: &str) -> Vec<EntryPoint> {
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        self.seed(&abs, node, src);
         let Some(method) = ancestor(node, &["method_declaration"]) else {
             return self.closure_entry_points(&abs, node, src);
         };
@@ -761,7 +1049,7 @@ impl LaravelApp {
                 )
             })
             .unwrap_or_default();
-        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+        let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return vec![];
         };
         let method_name = method
@@ -834,11 +1122,12 @@ impl LaravelApp {
     pub fn authenticates_elsewhere(&self, file: &Path, node: Node, src: &str) -> bool {
         if !self.has_route_files {
             let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+            self.seed(&abs, node, src);
             let here = ancestor(node, &["method_declaration"])
                 .and_then(|m| m.child_by_field_name("name"))
                 .map(|n| txt(n, src))
                 .unwrap_or("");
-            return self.classes.values().filter(|c| c.file == abs).any(|c| {
+            return self.classes_in(&abs).into_iter().any(|c| {
                 c.methods.iter().any(|m| {
                     m.public
                         && m.name != here
@@ -871,6 +1160,7 @@ impl LaravelApp {
     /// files (a snippet), scalar parameters named `id` or `…_id`/`…Id` and model-typed ones are.
     pub fn is_route_parameter(&self, file: &Path, node: Node, src: &str, param: &str) -> bool {
         let abs = crate::paths::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        self.seed(&abs, node, src);
         let Some(method) = ancestor(node, &["method_declaration"])
             .or_else(|| (node.kind() == "method_declaration").then_some(node))
         else {
@@ -890,7 +1180,7 @@ impl LaravelApp {
                 )
             })
             .unwrap_or_default();
-        let Some(class) = self.classes.get(&class_name).filter(|c| c.file == abs) else {
+        let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return false;
         };
         let method_name = method
@@ -968,19 +1258,17 @@ impl LaravelApp {
         let name = model.split("::").next().unwrap_or(model).trim();
         let name = short_name(name.trim_start_matches('\\'));
         let candidates: Vec<&ClassFacts> = self
-            .short_index
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|n| self.classes.get(n))
+            .names_for_short(name)
+            .iter()
+            .filter_map(|n| self.class_exact(n))
             .collect();
-        let app_has_models = *self
-            .has_models
-            .get_or_init(|| self.classes.values().any(|c| self.is_model(c)));
         let Some(class) = candidates.iter().find(|c| self.is_model(c)) else {
             // A class of the app that is not a model (a repository, a service), or a name from
             // a package: nothing here says it holds owned records.
-            return !candidates.is_empty() || app_has_models;
+            return !candidates.is_empty()
+                || *self
+                    .has_models
+                    .get_or_init(|| self.all_classes().into_iter().any(|c| self.is_model(c)));
         };
         let owner = super::rails::owner_column();
         if class
@@ -990,7 +1278,7 @@ impl LaravelApp {
         {
             return false;
         }
-        let Some(tables) = &self.tables else {
+        let Some(tables) = self.tables() else {
             return false;
         };
         let table = class
@@ -1131,6 +1419,65 @@ class NoteController extends Controller
                 MIGRATION,
             ),
         ])
+    }
+
+    /// A pre-commit hook audits one controller of a big app: building reads the routes (and only
+    /// the class files whose text can load routes or bind models), and a question about
+    /// `update` parses the audited controller and its heirs — not every controller some
+    /// `update` route names.
+    #[test]
+    fn reads_only_the_classes_a_question_needs() {
+        let special = "<?php\nnamespace App\\Http\\Controllers;\nclass SpecialNoteController extends NoteController {}\n";
+        let policy = "<?php\nnamespace App\\Policies;\nclass NotePolicy { public function view(User $u, Note $n): bool { return true; } }\n";
+        let mut routes = ROUTES.to_string();
+        routes.push_str("Route::put('/special/{id}', [\\App\\Http\\Controllers\\SpecialNoteController::class, 'update']);\n");
+        let mut files: Vec<(String, String)> = [
+            ("app/Http/Controllers/DocumentController.php", DOCS),
+            ("app/Http/Controllers/NoteController.php", NOTES),
+            ("app/Http/Controllers/SpecialNoteController.php", special),
+            ("app/Http/Requests/UpdateDocumentRequest.php", REQUEST),
+            ("app/Models/Document.php", MODELS),
+            ("app/Policies/NotePolicy.php", policy),
+        ]
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_string()))
+        .collect();
+        for i in 0..20 {
+            routes.push_str(&format!(
+                "Route::put('/other{i}/{{id}}', [\\App\\Http\\Controllers\\Other{i}Controller::class, 'update']);\n"
+            ));
+            files.push((
+                format!("app/Http/Controllers/Other{i}Controller.php"),
+                format!("<?php\nnamespace App\\Http\\Controllers;\nclass Other{i}Controller extends Controller {{ public function update($id) {{}} }}\n"),
+            ));
+        }
+        files.push(("routes/web.php".to_string(), routes));
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .collect();
+        let (d, a) = app(&refs);
+        assert_eq!(a.routes.len(), 28, "{:#?}", a.routes);
+        assert_eq!(a.classes_read(), 0, "no class file can load routes or bind");
+        let update = eps(
+            &d,
+            &a,
+            "app/Http/Controllers/NoteController.php",
+            "return Note::findOrFail($id);",
+        );
+        let names: Vec<&str> = update.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "NoteController@update (PUT /notes/{id})",
+                "NoteController@update (PUT /special/{id})"
+            ]
+        );
+        // NoteController and the subclass that inherits `update` — not the twenty others.
+        assert!(a.classes_read() <= 2, "{}", a.classes_read());
+        // The policy registry reads the files under a `Policies` namespace (and registrations).
+        assert_eq!(a.policy("Note").map(|p| p.short()), Some("NotePolicy"));
+        assert!(a.classes_read() <= 3, "{}", a.classes_read());
     }
 
     #[test]
