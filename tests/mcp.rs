@@ -221,7 +221,10 @@ fn an_mcp_client_session_against_the_real_binary() {
         .iter()
         .find(|f| f["rule"] == "perm/idor-unscoped-lookup")
         .expect("low confidence shown");
-    assert_eq!(idor["entry"], "DocumentsController#show (GET /documents/:id)");
+    assert_eq!(
+        idor["entry"],
+        "DocumentsController#show (GET /documents/:id)"
+    );
 
     assert!(c
         .tool_error("audit", json!({"path": "missing"}))
