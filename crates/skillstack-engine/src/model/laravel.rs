@@ -30,7 +30,7 @@
 pub mod classes;
 pub mod routes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -72,8 +72,37 @@ pub struct LaravelApp {
     has_models: std::sync::OnceLock<bool>,
     /// Policy class short names by model short name (computed once, see [`LaravelApp::policy`]).
     policy_map: std::sync::OnceLock<BTreeMap<String, String>>,
+    /// Controller routes by method name, and by (controller short name, method name): indices
+    /// into `routes`, ascending (built once, on the first lookup, see [`LaravelApp::routes_to`]).
+    route_index: std::sync::OnceLock<RouteIndex>,
     /// The app on disk, read on demand (`None` for snippets).
     disk: Option<OnDisk>,
+}
+
+/// Controller routes indexed for [`LaravelApp::routes_to`]: route indices, ascending.
+#[derive(Debug, Default)]
+struct RouteIndex {
+    by_method: HashMap<String, Vec<usize>>,
+    /// By (short name of the controller as the route names it, method name).
+    by_short: HashMap<(String, String), Vec<usize>>,
+}
+
+impl RouteIndex {
+    fn new(routes: &[Route]) -> RouteIndex {
+        let mut index = RouteIndex::default();
+        for (i, r) in routes.iter().enumerate() {
+            if let RouteAction::Controller { class, method } = &r.action {
+                index.by_method.entry(method.clone()).or_default().push(i);
+                let short = short_name(class.trim_start_matches('\\')).to_string();
+                index
+                    .by_short
+                    .entry((short, method.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        index
+    }
 }
 
 /// What a Laravel app built from disk reads when it is first needed: the classes under `app/` and
@@ -1003,23 +1032,36 @@ impl LaravelApp {
     /// name is one of [`LaravelApp::heirs`]: other routes with the method's name (every `store`)
     /// are skipped without parsing their controllers.
     fn routes_to<'a>(&'a self, class: &ClassFacts, method: &str) -> Vec<&'a Route> {
-        let heirs = std::cell::OnceCell::new();
-        self.routes
-            .iter()
+        // An app has thousands of routes (seven per resource) and this runs for every match that
+        // asks for an entry point: look up the candidates instead of scanning every route.
+        let index = self.route_index.get_or_init(|| RouteIndex::new(&self.routes));
+        let Some(named) = index.by_method.get(method) else {
+            return Vec::new();
+        };
+        let candidates: Vec<usize> = match self.heirs(class) {
+            None => named.clone(),
+            Some(heirs) => {
+                let mut c: Vec<usize> = heirs
+                    .iter()
+                    .filter_map(|h| index.by_short.get(&(h.clone(), method.to_string())))
+                    .flatten()
+                    .copied()
+                    .collect();
+                // Route order, as a scan of every route gives.
+                c.sort_unstable();
+                c.dedup();
+                c
+            }
+        };
+        candidates
+            .into_iter()
+            .filter_map(|i| self.routes.get(i))
             .filter(|r| match &r.action {
-                RouteAction::Controller {
-                    class: rc,
-                    method: rm,
-                } => {
-                    rm == method
-                        && heirs
-                            .get_or_init(|| self.heirs(class))
-                            .as_ref()
-                            .is_none_or(|h| h.contains(short_name(rc.trim_start_matches('\\'))))
-                        && self.class(rc).is_some_and(|target| {
-                            self.defining_class(target, method)
-                                .is_some_and(|d| d.name == class.name)
-                        })
+                RouteAction::Controller { class: rc, .. } => {
+                    self.class(rc).is_some_and(|target| {
+                        self.defining_class(target, method)
+                            .is_some_and(|d| d.name == class.name)
+                    })
                 }
                 RouteAction::Closure { .. } => false,
             })

@@ -315,8 +315,9 @@ impl Matcher {
 
     /// Where this matcher's captures are in `query`, a compiled query that contains its patterns.
     pub(crate) fn slots(&self, query: &Query) -> Slots {
-        // Names were validated at load, and the query holds this matcher's patterns.
-        let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(0);
+        // Names were validated at load. A query of only some of the matcher's patterns may lack
+        // a capture: no match then has it, as no match of the other patterns did.
+        let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(u32::MAX);
         Slots {
             report: idx(&self.report),
             report_end: self.report_end.as_deref().map(idx),

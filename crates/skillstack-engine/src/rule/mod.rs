@@ -9,6 +9,7 @@ pub mod load;
 pub mod matcher;
 pub mod meta;
 mod plan;
+mod prefilter;
 
 use std::collections::BTreeMap;
 use std::fmt;

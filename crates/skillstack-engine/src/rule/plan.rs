@@ -5,9 +5,17 @@
 //!
 //! A match is handed back to the matcher that owns its pattern (found from where the pattern
 //! starts in the combined text), which checks its conditions exactly as it would on its own.
+//!
+//! Most files cannot match most patterns: a pattern that needs `#eq? @m "find"` never matches a
+//! file without `find` (see [`super::prefilter`]). The walk costs about as much per pattern as
+//! parsing, so a file runs a query of only the patterns its text and path allow, compiled the
+//! first time that set of patterns turns up and kept for the next file with the same set.
 
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aho_corasick::AhoCorasick;
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
 
@@ -22,6 +30,21 @@ use crate::predicates::PredCtx;
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     queries: Vec<PlanQuery>,
+    /// For the combined query: what each of its patterns needs (`None` for the fallback).
+    filter: Option<Prefilter>,
+}
+
+/// The combined query's patterns, each with its text and the literals it needs, and the
+/// queries of pattern subsets compiled so far.
+#[derive(Debug)]
+struct Prefilter {
+    text: String,
+    /// `(owner, text range, literal groups as indices into the automaton's literals)`.
+    patterns: Vec<(usize, Range<usize>, Vec<Vec<usize>>)>,
+    parts: Vec<(usize, usize, Range<usize>)>,
+    literals: Option<AhoCorasick>,
+    literal_count: usize,
+    subsets: Mutex<HashMap<Vec<usize>, Arc<PlanQuery>>>,
 }
 
 #[derive(Debug)]
@@ -66,8 +89,10 @@ impl Plan {
         }
         let grammar = lang.grammar();
         if let Ok(query) = Query::new(&grammar, &text) {
+            let filter = Prefilter::new(&query, text, &parts);
             return Plan {
                 queries: vec![PlanQuery::new(rules, query, &parts)],
+                filter: Some(filter),
             };
         }
         let queries = parts
@@ -78,7 +103,96 @@ impl Plan {
                 Some(PlanQuery::new(rules, query, &[(*ri, *mi, 0..len)]))
             })
             .collect();
-        Plan { queries }
+        Plan {
+            queries,
+            filter: None,
+        }
+    }
+}
+
+impl Prefilter {
+    fn new(query: &Query, text: String, parts: &[(usize, usize, Range<usize>)]) -> Prefilter {
+        let mut literals: Vec<String> = Vec::new();
+        let mut patterns = Vec::new();
+        for p in 0..query.pattern_count() {
+            let start = query.start_byte_for_pattern(p);
+            let owner = parts
+                .iter()
+                .position(|(_, _, r)| r.contains(&start))
+                .unwrap_or(0);
+            let part_end = parts.get(owner).map_or(text.len(), |(_, _, r)| r.end);
+            let end = if p + 1 < query.pattern_count() {
+                query.start_byte_for_pattern(p + 1).min(part_end)
+            } else {
+                part_end
+            };
+            let groups = super::prefilter::required_literals(text.get(start..end).unwrap_or(""))
+                .into_iter()
+                .map(|g| {
+                    g.into_iter()
+                        .map(|l| match literals.iter().position(|x| *x == l) {
+                            Some(i) => i,
+                            None => {
+                                literals.push(l);
+                                literals.len() - 1
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            patterns.push((owner, start..end, groups));
+        }
+        Prefilter {
+            text,
+            patterns,
+            parts: parts.to_vec(),
+            literal_count: literals.len(),
+            // Without an automaton every pattern runs: slower, never wrong.
+            literals: AhoCorasick::new(&literals).ok(),
+            subsets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The patterns worth running on `src`: those of wanted owners whose literals all occur.
+    fn patterns_for(&self, src: &str, wanted: &dyn Fn(usize) -> bool) -> Vec<usize> {
+        let mut present = vec![self.literals.is_none(); self.literal_count];
+        if let Some(ac) = &self.literals {
+            for m in ac.find_overlapping_iter(src) {
+                if let Some(p) = present.get_mut(m.pattern().as_usize()) {
+                    *p = true;
+                }
+            }
+        }
+        let has = |i: &usize| present.get(*i).copied().unwrap_or(true);
+        (0..self.patterns.len())
+            .filter(|&p| {
+                let (owner, _, groups) = &self.patterns[p];
+                wanted(*owner) && groups.iter().all(|g| g.iter().any(has))
+            })
+            .collect()
+    }
+
+    /// The query of exactly these patterns (compiled on first use), or `None` if it does not
+    /// compile (never for patterns that compiled together).
+    fn subset(&self, rules: &RuleSet, lang: Lang, keep: &[usize]) -> Option<Arc<PlanQuery>> {
+        if let Some(q) = self.subsets.lock().ok()?.get(keep) {
+            return Some(q.clone());
+        }
+        let mut text = String::new();
+        let mut parts = Vec::new();
+        for &p in keep {
+            let (owner, range, _) = &self.patterns[p];
+            let (ri, mi, _) = self.parts.get(*owner)?;
+            let start = text.len();
+            text.push_str(self.text.get(range.clone())?);
+            text.push('\n');
+            parts.push((*ri, *mi, start..text.len()));
+        }
+        let query = Query::new(&lang.grammar(), &text).ok()?;
+        let pq = Arc::new(PlanQuery::new(rules, query, &parts));
+        // Another thread may have compiled the same set meanwhile: either copy is the same.
+        self.subsets.lock().ok()?.insert(keep.to_vec(), pq.clone());
+        Some(pq)
     }
 }
 
@@ -119,24 +233,53 @@ impl RuleSet {
         hits: &mut [Vec<Vec<Hit>>],
     ) {
         let plan = self.plans[slot(ctx.lang)].get_or_init(|| Plan::build(self, ctx.lang));
-        let matchers: Vec<_> = self.iter().map(|r| &r.matchers).collect();
+        if let (Some(filter), [full]) = (&plan.filter, &plan.queries[..]) {
+            let keep = filter.patterns_for(ctx.src, &|owner| {
+                full.owners
+                    .get(owner)
+                    .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
+            });
+            if keep.is_empty() {
+                return;
+            }
+            if keep.len() == filter.patterns.len() {
+                self.run_query(full, ctx, tree, wanted, hits);
+            } else if let Some(pq) = filter.subset(self, ctx.lang, &keep) {
+                self.run_query(&pq, ctx, tree, wanted, hits);
+            } else {
+                self.run_query(full, ctx, tree, wanted, hits);
+            }
+            return;
+        }
         for pq in &plan.queries {
-            if !pq.owners.iter().any(|(ri, mi, _)| wanted(*ri, *mi)) {
+            self.run_query(pq, ctx, tree, wanted, hits);
+        }
+    }
+
+    fn run_query(
+        &self,
+        pq: &PlanQuery,
+        ctx: &PredCtx,
+        tree: &Tree,
+        wanted: &dyn Fn(usize, usize) -> bool,
+        hits: &mut [Vec<Vec<Hit>>],
+    ) {
+        let matchers: Vec<_> = self.iter().map(|r| &r.matchers).collect();
+        if !pq.owners.iter().any(|(ri, mi, _)| wanted(*ri, *mi)) {
+            return;
+        }
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&pq.query, tree.root_node(), ctx.src.as_bytes());
+        while let Some(m) = matches.next() {
+            let Some((ri, mi, slots)) = pq.owners.get(pq.pattern_owner[m.pattern_index]) else {
+                continue;
+            };
+            if !wanted(*ri, *mi) {
                 continue;
             }
-            let mut cursor = QueryCursor::new();
-            let mut matches = cursor.matches(&pq.query, tree.root_node(), ctx.src.as_bytes());
-            while let Some(m) = matches.next() {
-                let Some((ri, mi, slots)) = pq.owners.get(pq.pattern_owner[m.pattern_index]) else {
-                    continue;
-                };
-                if !wanted(*ri, *mi) {
-                    continue;
-                }
-                if let Some(hit) = matchers[*ri][*mi].hit(slots, m, ctx) {
-                    if let Some(out) = hits.get_mut(*ri).and_then(|h| h.get_mut(*mi)) {
-                        out.push(hit);
-                    }
+            if let Some(hit) = matchers[*ri][*mi].hit(slots, m, ctx) {
+                if let Some(out) = hits.get_mut(*ri).and_then(|h| h.get_mut(*mi)) {
+                    out.push(hit);
                 }
             }
         }

@@ -1,0 +1,241 @@
+//! Literal prefilters: which query patterns can match a file at all, judged from its text.
+//!
+//! A pattern with `(#eq? @name "find")` only matches where a node's text is `find`, so a file
+//! whose text lacks `find` cannot match it; `(#any-of? @name "create" "update")` needs one of
+//! its strings. Only captures that every match of the pattern has count (not under a `?` or `*`
+//! quantifier, not inside a `[…]` alternation): a predicate on an absent capture holds vacuously.
+//! Skipping such patterns before the tree walk changes no result, and most files lack most of
+//! the literals (see [`super::plan`]).
+
+/// The literal groups a pattern needs: it can only match a file whose text contains, for every
+/// group, at least one of the group's strings. Empty when nothing is known (always run it).
+pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
+    let tokens = tokenize(pattern);
+    let mut groups = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let Tok::Open { predicate: Some(name), .. } = t else {
+            continue;
+        };
+        if name != "#eq?" && name != "#any-of?" {
+            continue;
+        }
+        // `(#eq? @cap "a")`, `(#any-of? @cap "a" "b" …)`: a capture, then strings, then `)`.
+        let Some(Tok::Capture(cap, _)) = tokens.get(i + 1) else {
+            continue;
+        };
+        let mut strings = Vec::new();
+        let mut plain = true;
+        for t in &tokens[i + 2..] {
+            match t {
+                Tok::Str(s) => strings.push(s.clone()),
+                Tok::Close { .. } => break,
+                _ => plain = false,
+            }
+        }
+        let escaped = strings.iter().any(|s| s.contains('\\') || s.is_empty());
+        if !plain || strings.is_empty() || escaped || (name == "#eq?" && strings.len() != 1) {
+            continue;
+        }
+        if always_captured(&tokens, cap) {
+            groups.push(strings);
+        }
+    }
+    groups
+}
+
+#[derive(Debug)]
+enum Tok {
+    /// `(` or `[`, with the predicate name when the group is `(#name …`, and the index of its
+    /// closing token.
+    Open {
+        square: bool,
+        predicate: Option<String>,
+        close: usize,
+    },
+    Close {
+        /// A `?` or `*` follows.
+        optional: bool,
+    },
+    /// `@name`, and whether it is inside a predicate group.
+    Capture(String, bool),
+    /// A string's raw text between the quotes.
+    Str(String),
+    /// A `?` or `*` quantifier right after a node written without parentheses (`_`, `"x"`).
+    Quantifier,
+    Other,
+}
+
+fn tokenize(q: &str) -> Vec<Tok> {
+    let b = q.as_bytes();
+    let mut out: Vec<Tok> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b';' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                out.push(Tok::Str(q.get(start..i.min(b.len())).unwrap_or("").to_string()));
+            }
+            b'(' | b'[' => {
+                let rest = q[i + 1..].trim_start();
+                let predicate = (b[i] == b'(' && rest.starts_with('#')).then(|| {
+                    rest.split(|c: char| c.is_whitespace() || c == ')')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                });
+                open.push(out.len());
+                out.push(Tok::Open {
+                    square: b[i] == b'[',
+                    predicate,
+                    close: usize::MAX,
+                });
+            }
+            b')' | b']' => {
+                let optional = next_non_space(b, i + 1).is_some_and(|c| c == b'?' || c == b'*');
+                let at = out.len();
+                out.push(Tok::Close { optional });
+                if let Some(o) = open.pop() {
+                    if let Some(Tok::Open { close, .. }) = out.get_mut(o) {
+                        *close = at;
+                    }
+                }
+            }
+            b'@' => {
+                let rest = &q[i + 1..];
+                let len = rest
+                    .find(|c: char| {
+                        !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '?' | '!'))
+                    })
+                    .unwrap_or(rest.len());
+                let in_predicate = open.iter().any(|&o| {
+                    matches!(out.get(o), Some(Tok::Open { predicate: Some(_), .. }))
+                });
+                out.push(Tok::Capture(rest[..len].to_string(), in_predicate));
+                i += len;
+            }
+            b'?' | b'*' => out.push(Tok::Quantifier),
+            c if c.is_ascii_whitespace() => {}
+            _ => {
+                // A bare word (node name, field, `_`, `!field`): one token.
+                while i + 1 < b.len() && !b"()[]\"@;?* \t\r\n".contains(&b[i + 1]) {
+                    i += 1;
+                }
+                out.push(Tok::Other);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn next_non_space(b: &[u8], from: usize) -> Option<u8> {
+    b.get(from..)?.iter().copied().find(|c| !c.is_ascii_whitespace())
+}
+
+/// Does every match of the pattern have `cap`? It must be written exactly once outside
+/// predicates, and neither it, the node it names, nor any group around it may be optional or
+/// one of several alternatives.
+fn always_captured(tokens: &[Tok], cap: &str) -> bool {
+    let uses: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t, Tok::Capture(c, false) if c == cap))
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = uses[..] else {
+        return false;
+    };
+    // The captured node: back over other captures of the same node to a `)` or a bare token.
+    let mut j = at;
+    while j > 0 && matches!(tokens[j - 1], Tok::Capture(..)) {
+        j -= 1;
+    }
+    match j.checked_sub(1).map(|k| &tokens[k]) {
+        Some(Tok::Close { optional: false }) | Some(Tok::Other) | Some(Tok::Str(_)) => {}
+        _ => return false,
+    }
+    // Every group around the capture, up to the top level (the captured node's own group is
+    // closed already, and was checked above).
+    tokens[..at].iter().all(|t| match t {
+        Tok::Open { square, close, .. } if *close > at => {
+            !*square && matches!(tokens.get(*close), Some(Tok::Close { optional: false }))
+        }
+        _ => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::required_literals as req;
+
+    fn v(groups: &[&[&str]]) -> Vec<Vec<String>> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn eq_and_any_of_on_a_capture_every_match_has() {
+        assert_eq!(
+            req(r#"((call method: (identifier) @m) @c (#eq? @m "find"))"#),
+            v(&[&["find"]])
+        );
+        assert_eq!(
+            req(r#"((method name: (identifier) @a) @m (#any-of? @a "create" "update"))"#),
+            v(&[&["create", "update"]])
+        );
+        assert_eq!(
+            req(r#"((call receiver: (constant) @r method: (identifier) @m) (#eq? @r "User") (#eq? @m "find"))"#),
+            v(&[&["User"], &["find"]])
+        );
+        // A `+` repetition still has the capture.
+        assert_eq!(
+            req(r#"((block (identifier)+ @x) (#eq? @x "a"))"#),
+            v(&[&["a"]])
+        );
+    }
+
+    #[test]
+    fn nothing_for_negations_regexes_or_capture_comparisons() {
+        assert!(req(r#"((identifier) @a (#not-eq? @a "x"))"#).is_empty());
+        assert!(req(r#"((identifier) @a (#not-any-of? @a "x" "y"))"#).is_empty());
+        assert!(req(r#"((identifier) @a (#match? @a "^find$"))"#).is_empty());
+        assert!(req(r#"((pair (identifier) @a (identifier) @b) (#eq? @a @b))"#).is_empty());
+        assert!(req(r#"((identifier) @a (#eq? @a "with \"quote"))"#).is_empty());
+    }
+
+    #[test]
+    fn nothing_for_captures_that_a_match_may_lack() {
+        // Optional node, optional group, alternatives, written twice.
+        assert!(req(r#"((call (identifier)? @a) (#eq? @a "x"))"#).is_empty());
+        assert!(req(r#"((call (args (identifier) @a)? ) (#eq? @a "x"))"#).is_empty());
+        assert!(req(r#"((call (identifier)* @a) (#eq? @a "x"))"#).is_empty());
+        assert!(req(r#"((call [(identifier) @a (constant)]) (#eq? @a "x"))"#).is_empty());
+        assert!(req(r#"((call _? @a) (#eq? @a "x"))"#).is_empty());
+        assert!(
+            req(r#"((call (identifier) @a (constant) @a) (#eq? @a "x"))"#).is_empty()
+        );
+    }
+
+    #[test]
+    fn comments_and_strings_do_not_confuse_it() {
+        assert_eq!(
+            req("; (#eq? @a \"no\")\n((identifier) @a ; [ not a group\n (#eq? @a \"yes\"))"),
+            v(&[&["yes"]])
+        );
+    }
+}
