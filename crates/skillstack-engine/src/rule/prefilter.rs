@@ -20,12 +20,13 @@ pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
             continue;
         }
         // `(#eq? @cap "a")`, `(#any-of? @cap "a" "b" …)`: a capture, then strings, then `)`.
-        let Some(Tok::Capture(cap, _)) = tokens.get(i + 1) else {
+        // Token `i + 1` is the predicate's name.
+        let Some(Tok::Capture(cap, _)) = tokens.get(i + 2) else {
             continue;
         };
         let mut strings = Vec::new();
         let mut plain = true;
-        for t in &tokens[i + 2..] {
+        for t in tokens.get(i + 3..).unwrap_or(&[]) {
             match t {
                 Tok::Str(s) => strings.push(s.clone()),
                 Tok::Close { .. } => break,
@@ -129,8 +130,12 @@ fn tokenize(q: &str) -> Vec<Tok> {
             b'?' | b'*' => out.push(Tok::Quantifier),
             c if c.is_ascii_whitespace() => {}
             _ => {
-                // A bare word (node name, field, `_`, `!field`): one token.
-                while i + 1 < b.len() && !b"()[]\"@;?* \t\r\n".contains(&b[i + 1]) {
+                // A bare word (node name, field, `_`, `!field`, a predicate's `#eq?`): one token.
+                let predicate_name = b[i] == b'#';
+                while i + 1 < b.len()
+                    && !b"()[]\"@; \t\r\n".contains(&b[i + 1])
+                    && (predicate_name || !b"?*".contains(&b[i + 1]))
+                {
                     i += 1;
                 }
                 out.push(Tok::Other);
