@@ -313,6 +313,16 @@ impl Matcher {
         self.family.langs().contains(&lang)
     }
 
+    /// Literal groups every hit needs in the file's text: from `where` regexes on a capture's
+    /// own text or its enclosing class's (both parts of the file). A hit needs every condition.
+    pub(crate) fn condition_literals(&self) -> Vec<Vec<String>> {
+        self.conditions
+            .iter()
+            .filter(|c| matches!(c.value, ValueFn::Text | ValueFn::EnclosingClass))
+            .filter_map(|c| super::prefilter::regex_literals(c.regex.as_ref()?.as_str()))
+            .collect()
+    }
+
     /// Where this matcher's captures are in `query`, a compiled query that contains its patterns.
     pub(crate) fn slots(&self, query: &Query) -> Slots {
         // Names were validated at load. A query of only some of the matcher's patterns may lack

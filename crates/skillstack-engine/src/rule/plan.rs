@@ -89,7 +89,7 @@ impl Plan {
         }
         let grammar = lang.grammar();
         if let Ok(query) = Query::new(&grammar, &text) {
-            let filter = Prefilter::new(&query, text, &parts);
+            let filter = Prefilter::new(rules, &query, text, &parts);
             return Plan {
                 queries: vec![PlanQuery::new(rules, query, &parts)],
                 filter: Some(filter),
@@ -111,7 +111,12 @@ impl Plan {
 }
 
 impl Prefilter {
-    fn new(query: &Query, text: String, parts: &[(usize, usize, Range<usize>)]) -> Prefilter {
+    fn new(
+        rules: &RuleSet,
+        query: &Query,
+        text: String,
+        parts: &[(usize, usize, Range<usize>)],
+    ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
         for p in 0..query.pattern_count() {
@@ -126,7 +131,13 @@ impl Prefilter {
             } else {
                 part_end
             };
-            let groups = super::prefilter::required_literals(text.get(start..end).unwrap_or(""))
+            let mut groups = super::prefilter::required_literals(text.get(start..end).unwrap_or(""));
+            if let Some((ri, mi, _)) = parts.get(owner) {
+                if let Some(m) = rules.iter().nth(*ri).and_then(|r| r.matchers.get(*mi)) {
+                    groups.extend(m.condition_literals());
+                }
+            }
+            let groups = groups
                 .into_iter()
                 .map(|g| {
                     g.into_iter()

@@ -4,8 +4,32 @@
 //! whose text lacks `find` cannot match it; `(#any-of? @name "create" "update")` needs one of
 //! its strings. Only captures that every match of the pattern has count (not under a `?` or `*`
 //! quantifier, not inside a `[…]` alternation): a predicate on an absent capture holds vacuously.
+//! A matcher's `where` regex on a capture's text (or on the enclosing class's text) works the
+//! same way: what it matches is part of the file, so the file contains one of the strings every
+//! match of the regex starts with, when there are finitely many (see [`regex_literals`]).
 //! Skipping such patterns before the tree walk changes no result, and most files lack most of
 //! the literals (see [`super::plan`]).
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+/// The strings one of which starts every match of `regex`, when the regex allows only a few
+/// (`\b(db|prisma)\.` gives `db`, `prisma`); `None` when it may match the empty string, starts
+/// with a class too wide to list (`\w`), or does not parse.
+pub(crate) fn regex_literals(regex: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::Parser::new().parse(regex).ok()?;
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    // Too short to tell files apart (and an empty one means any text may match).
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
+        return None;
+    }
+    literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect()
+}
 
 /// The literal groups a pattern needs: it can only match a file whose text contains, for every
 /// group, at least one of the group's strings. Empty when nothing is known (always run it).
@@ -184,7 +208,30 @@ fn always_captured(tokens: &[Tok], cap: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::regex_literals;
     use super::required_literals as req;
+
+    #[test]
+    fn regex_literals_are_what_every_match_starts_with() {
+        let sorted = |r: &str| {
+            regex_literals(r).map(|mut l| {
+                l.sort();
+                l
+            })
+        };
+        assert_eq!(sorted("^(where|firstWhere)$"), Some(vec!["firstWhere".into(), "where".into()]));
+        assert_eq!(
+            sorted(r"\b(db|prisma)\s*\.\s*create"),
+            Some(vec!["db".into(), "prisma".into()])
+        );
+        assert_eq!(sorted("(?i)ab").map(|l| l.len()), Some(4));
+        // Empty matches, wide classes, a one-letter start: nothing to require.
+        assert_eq!(regex_literals("."), None);
+        assert_eq!(regex_literals("a?"), None);
+        assert_eq!(regex_literals(r"\w+token"), None);
+        assert_eq!(regex_literals("x|yz"), None);
+        assert_eq!(regex_literals("("), None);
+    }
 
     fn v(groups: &[&[&str]]) -> Vec<Vec<String>> {
         groups
