@@ -1034,7 +1034,9 @@ impl LaravelApp {
     fn routes_to<'a>(&'a self, class: &ClassFacts, method: &str) -> Vec<&'a Route> {
         // An app has thousands of routes (seven per resource) and this runs for every match that
         // asks for an entry point: look up the candidates instead of scanning every route.
-        let index = self.route_index.get_or_init(|| RouteIndex::new(&self.routes));
+        let index = self
+            .route_index
+            .get_or_init(|| RouteIndex::new(&self.routes));
         let Some(named) = index.by_method.get(method) else {
             return Vec::new();
         };
@@ -1057,12 +1059,10 @@ impl LaravelApp {
             .into_iter()
             .filter_map(|i| self.routes.get(i))
             .filter(|r| match &r.action {
-                RouteAction::Controller { class: rc, .. } => {
-                    self.class(rc).is_some_and(|target| {
-                        self.defining_class(target, method)
-                            .is_some_and(|d| d.name == class.name)
-                    })
-                }
+                RouteAction::Controller { class: rc, .. } => self.class(rc).is_some_and(|target| {
+                    self.defining_class(target, method)
+                        .is_some_and(|d| d.name == class.name)
+                }),
                 RouteAction::Closure { .. } => false,
             })
             .collect()

@@ -131,7 +131,8 @@ impl Prefilter {
             } else {
                 part_end
             };
-            let mut groups = super::prefilter::required_literals(text.get(start..end).unwrap_or(""));
+            let mut groups =
+                super::prefilter::required_literals(text.get(start..end).unwrap_or(""));
             if let Some((ri, mi, _)) = parts.get(owner) {
                 if let Some(m) = rules.iter().nth(*ri).and_then(|r| r.matchers.get(*mi)) {
                     groups.extend(m.condition_literals());

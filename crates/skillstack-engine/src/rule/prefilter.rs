@@ -37,7 +37,11 @@ pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
     let tokens = tokenize(pattern);
     let mut groups = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
-        let Tok::Open { predicate: Some(name), .. } = t else {
+        let Tok::Open {
+            predicate: Some(name),
+            ..
+        } = t
+        else {
             continue;
         };
         if name != "#eq?" && name != "#any-of?" {
@@ -111,7 +115,9 @@ fn tokenize(q: &str) -> Vec<Tok> {
                     }
                     i += 1;
                 }
-                out.push(Tok::Str(q.get(start..i.min(b.len())).unwrap_or("").to_string()));
+                out.push(Tok::Str(
+                    q.get(start..i.min(b.len())).unwrap_or("").to_string(),
+                ));
             }
             b'(' | b'[' => {
                 let rest = q[i + 1..].trim_start();
@@ -146,7 +152,13 @@ fn tokenize(q: &str) -> Vec<Tok> {
                     })
                     .unwrap_or(rest.len());
                 let in_predicate = open.iter().any(|&o| {
-                    matches!(out.get(o), Some(Tok::Open { predicate: Some(_), .. }))
+                    matches!(
+                        out.get(o),
+                        Some(Tok::Open {
+                            predicate: Some(_),
+                            ..
+                        })
+                    )
                 });
                 out.push(Tok::Capture(rest[..len].to_string(), in_predicate));
                 i += len;
@@ -171,7 +183,10 @@ fn tokenize(q: &str) -> Vec<Tok> {
 }
 
 fn next_non_space(b: &[u8], from: usize) -> Option<u8> {
-    b.get(from..)?.iter().copied().find(|c| !c.is_ascii_whitespace())
+    b.get(from..)?
+        .iter()
+        .copied()
+        .find(|c| !c.is_ascii_whitespace())
 }
 
 /// Does every match of the pattern have `cap`? It must be written exactly once outside
@@ -219,7 +234,10 @@ mod tests {
                 l
             })
         };
-        assert_eq!(sorted("^(where|firstWhere)$"), Some(vec!["firstWhere".into(), "where".into()]));
+        assert_eq!(
+            sorted("^(where|firstWhere)$"),
+            Some(vec!["firstWhere".into(), "where".into()])
+        );
         assert_eq!(
             sorted(r"\b(db|prisma)\s*\.\s*create"),
             Some(vec!["db".into(), "prisma".into()])
@@ -251,7 +269,9 @@ mod tests {
             v(&[&["create", "update"]])
         );
         assert_eq!(
-            req(r#"((call receiver: (constant) @r method: (identifier) @m) (#eq? @r "User") (#eq? @m "find"))"#),
+            req(
+                r#"((call receiver: (constant) @r method: (identifier) @m) (#eq? @r "User") (#eq? @m "find"))"#
+            ),
             v(&[&["User"], &["find"]])
         );
         // A `+` repetition still has the capture.
@@ -278,9 +298,7 @@ mod tests {
         assert!(req(r#"((call (identifier)* @a) (#eq? @a "x"))"#).is_empty());
         assert!(req(r#"((call [(identifier) @a (constant)]) (#eq? @a "x"))"#).is_empty());
         assert!(req(r#"((call _? @a) (#eq? @a "x"))"#).is_empty());
-        assert!(
-            req(r#"((call (identifier) @a (constant) @a) (#eq? @a "x"))"#).is_empty()
-        );
+        assert!(req(r#"((call (identifier) @a (constant) @a) (#eq? @a "x"))"#).is_empty());
     }
 
     #[test]
