@@ -74,7 +74,8 @@ pub struct LaravelApp {
     policy_map: std::sync::OnceLock<BTreeMap<String, String>>,
     /// Controller routes by method name, and by (controller short name, method name): indices
     /// into `routes`, ascending (built once, on the first lookup, see [`LaravelApp::routes_to`]).
-    route_index: std::sync::OnceLock<RouteIndex>,
+    /// Boxed: the app model is one variant of an enum whose variants stay close in size.
+    route_index: std::sync::OnceLock<Box<RouteIndex>>,
     /// The app on disk, read on demand (`None` for snippets).
     disk: Option<OnDisk>,
 }
@@ -1036,7 +1037,7 @@ impl LaravelApp {
         // asks for an entry point: look up the candidates instead of scanning every route.
         let index = self
             .route_index
-            .get_or_init(|| RouteIndex::new(&self.routes));
+            .get_or_init(|| Box::new(RouteIndex::new(&self.routes)));
         let Some(named) = index.by_method.get(method) else {
             return Vec::new();
         };

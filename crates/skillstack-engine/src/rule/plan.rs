@@ -341,6 +341,51 @@ mod tests {
     }
 
     #[test]
+    fn a_file_runs_only_the_patterns_its_text_allows_with_the_same_hits() {
+        let text = "id = \"a/two\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\n\
+                    message = \"m\"\nwhy = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\n\
+                    language = \"ruby\"\nquery = '''\n((call method: (identifier) @m) @c (#eq? @m \"find\"))\n\
+                    (call receiver: (constant) @k) @c\n'''\nreport = \"c\"\n[[match.where]]\n\
+                    capture = \"k\"\nregex = '^User$'\nbind = \"k\"\n";
+        let rule = parse_rule("r.toml", text, RuleOrigin::Builtin("r".into())).unwrap();
+        let mut set = RuleSet::new();
+        set.insert(rule);
+        let run = |src: &str| {
+            let tree =
+                crate::analyze::parse(Lang::Ruby, src, std::time::Duration::from_secs(5)).unwrap();
+            let ctx = PredCtx {
+                lang: Lang::Ruby,
+                src,
+                file: None,
+                project: None,
+            };
+            let mut hits = vec![vec![Vec::new()]];
+            set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits);
+            hits[0][0]
+                .iter()
+                .map(|h| h.byte_range.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run("User.where(1)\nx.y(2)\n"), vec![0..13]);
+        let plan = set.plans[slot(Lang::Ruby)].get().unwrap();
+        let filter = plan.filter.as_ref().unwrap();
+        // Every pattern needs `User` (the `where` regex on @k); the first also `find`.
+        assert_eq!(
+            filter.patterns_for("x.find(1)", &|_| true),
+            Vec::<usize>::new()
+        );
+        assert_eq!(filter.patterns_for("User.where(1)", &|_| true), vec![1]);
+        assert_eq!(
+            filter.patterns_for("User.find(1)", &|_| false),
+            Vec::<usize>::new()
+        );
+        // Both patterns: the first matches `find` calls but fails the `where` (no @k).
+        assert_eq!(run("User.find(1)\n"), vec![0..12]);
+        // Neither: no walk at all.
+        assert_eq!(run("Post.where(1)\n"), Vec::<std::ops::Range<usize>>::new());
+    }
+
+    #[test]
     fn reads_capture_names_like_tree_sitter() {
         let q = r#"; a comment with @not_a_capture
 ((call function: (identifier) @fn.name arguments: (_) @args) @call
