@@ -56,6 +56,13 @@ struct PlanQuery {
     owners: Vec<(usize, usize, Slots)>,
 }
 
+/// Matches start no deeper than this in the tree. Tree-sitter's query cursor keeps a match's
+/// start depth in 16 bits: below 65,535 levels (a 100,000-term `a + b + …` chain, generated
+/// code) the count wraps, in-progress matches are never retired, and the pass turns quadratic —
+/// minutes for one file, with a pattern rooted at every link of the chain. No hand-written code
+/// nests this deep; matches that start above the limit still see everything under them.
+const MAX_START_DEPTH: u32 = 60_000;
+
 /// One lazily compiled plan per grammar, indexed by [`slot`].
 pub(crate) type Plans = [OnceLock<Plan>; 5];
 
@@ -281,6 +288,7 @@ impl RuleSet {
             return;
         }
         let mut cursor = QueryCursor::new();
+        cursor.set_max_start_depth(Some(MAX_START_DEPTH));
         let mut matches = cursor.matches(&pq.query, tree.root_node(), ctx.src.as_bytes());
         while let Some(m) = matches.next() {
             let Some((ri, mi, slots)) = pq.owners.get(pq.pattern_owner[m.pattern_index]) else {
