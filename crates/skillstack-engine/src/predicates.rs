@@ -1210,22 +1210,10 @@ pub fn enclosing_class<'s>(node: Node, src: &'s str) -> &'s str {
 pub fn enclosing_function(node: Node, lang: Lang, src: &str) -> Option<String> {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        let is_fn = if lang.is_js_family() {
-            matches!(
-                n.kind(),
-                "function_declaration"
-                    | "generator_function_declaration"
-                    | "method_definition"
-                    | "function_expression"
-                    | "arrow_function"
-                    | "function"
-            )
-        } else if lang == Lang::Ruby {
-            matches!(n.kind(), "method" | "singleton_method")
-        } else {
-            matches!(n.kind(), "function_definition" | "method_declaration")
-        };
-        if is_fn {
+        // PHP closures are not named functions: the method around them is.
+        let php_closure =
+            lang == Lang::Php && matches!(n.kind(), "anonymous_function" | "arrow_function");
+        if is_function(n.kind(), lang) && !php_closure {
             return function_name(n, lang, src);
         }
         cur = n.parent();
