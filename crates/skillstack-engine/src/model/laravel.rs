@@ -704,12 +704,7 @@ impl LaravelApp {
                 let method = n.child_by_field_name("name").map(|m| txt(m, src));
                 let args: Vec<Node> = n
                     .child_by_field_name("arguments")
-                    .map(|a| {
-                        let mut c = a.walk();
-                        a.named_children(&mut c)
-                            .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
-                            .collect()
-                    })
+                    .map(classes::argument_values)
                     .unwrap_or_default();
                 if let (Some("bind" | "model"), Some(name)) =
                     (method, args.first().and_then(|a| string_value(*a, src)))
@@ -779,11 +774,7 @@ impl LaravelApp {
                 })
             {
                 if let Some(args) = n.child_by_field_name("arguments") {
-                    let mut c = args.walk();
-                    let vals: Vec<Node> = args
-                        .named_children(&mut c)
-                        .filter_map(|a| a.named_child(a.named_child_count().saturating_sub(1)))
-                        .collect();
+                    let vals = classes::argument_values(args);
                     if let (Some(name), Some(list)) = (
                         vals.first().and_then(|v| string_value(*v, src)),
                         vals.get(1),

@@ -193,6 +193,15 @@ pub(super) fn read_class(
     facts
 }
 
+/// The values of a PHP `arguments` node, in order: each argument's expression (for a named
+/// argument `name: value`, the value).
+pub(crate) fn argument_values(args: Node) -> Vec<Node> {
+    let mut c = args.walk();
+    args.named_children(&mut c)
+        .filter_map(|a| a.named_child(a.named_child_count().saturating_sub(1)))
+        .collect()
+}
+
 fn method_facts(node: Node, src: &str, uses: &BTreeMap<String, String>, ns: &str) -> MethodFacts {
     let mut c = node.walk();
     let public = !node.named_children(&mut c).any(|k| {
@@ -269,14 +278,7 @@ fn middleware_chain(expr: Node, src: &str) -> Option<ControllerMiddleware> {
     if first != "middleware" {
         return None;
     }
-    let args: Vec<Node> = first_args
-        .map(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let args: Vec<Node> = first_args.map(argument_values).unwrap_or_default();
     let mut m = ControllerMiddleware {
         names: args
             .first()
@@ -298,14 +300,7 @@ fn middleware_chain(expr: Node, src: &str) -> Option<ControllerMiddleware> {
     }
     for (name, a) in calls.iter().skip(1) {
         let list = a
-            .map(|a| {
-                let mut c = a.walk();
-                let v: Vec<Node> = a
-                    .named_children(&mut c)
-                    .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
-                    .collect();
-                strings_in(&v, src)
-            })
+            .map(|a| strings_in(&argument_values(a), src))
             .unwrap_or_default();
         match name.as_str() {
             "only" => m.only = Some(list),
@@ -381,12 +376,7 @@ pub(super) fn read_migration(root: Node, src: &str, tables: &mut BTreeMap<String
         {
             let args: Vec<Node> = n
                 .child_by_field_name("arguments")
-                .map(|a| {
-                    let mut c = a.walk();
-                    a.named_children(&mut c)
-                        .filter_map(|x| x.named_child(x.named_child_count().saturating_sub(1)))
-                        .collect()
-                })
+                .map(argument_values)
                 .unwrap_or_default();
             if let (Some(table), Some(body)) = (
                 args.first().and_then(|a| string_value(*a, src)),
