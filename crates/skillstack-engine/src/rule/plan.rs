@@ -7,9 +7,13 @@
 //! starts in the combined text), which checks its conditions exactly as it would on its own.
 //!
 //! Most files cannot match most patterns: a pattern that needs `#eq? @m "find"` never matches a
-//! file without `find` (see [`super::prefilter`]). The walk costs about as much per pattern as
-//! parsing, so a file runs a query of only the patterns its text and path allow, compiled the
-//! first time that set of patterns turns up and kept for the next file with the same set.
+//! file without `find` (see [`super::prefilter`]). A file none of whose patterns can match is
+//! not walked at all. Otherwise it runs the smallest compiled query that holds every pattern its
+//! text and path allow, and only those patterns' matches count. Compiling a query costs about
+//! as much as walking a few megabytes with it (tree-sitter analyses the grammar's parse table
+//! for every new query: 30–120 ms), and a real app's files ask for hundreds of different sets
+//! (dub: 416), so a set gets its own query only once files needing exactly it add up to
+//! [`SUBSET_DEMAND_BYTES`]; until then it shares a larger one, at worst the full query.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -44,14 +48,32 @@ struct Prefilter {
     parts: Vec<(usize, usize, Range<usize>)>,
     literals: Option<AhoCorasick>,
     literal_count: usize,
-    subsets: Mutex<HashMap<Vec<usize>, Arc<PlanQuery>>>,
+    subsets: Mutex<Subsets>,
+    /// The demand at which a pattern set gets its own query ([`SUBSET_DEMAND_BYTES`]).
+    demand_bytes: usize,
 }
+
+/// The pattern-set queries compiled so far, and how many bytes of files have asked for each
+/// set not compiled yet.
+#[derive(Debug, Default)]
+struct Subsets {
+    compiled: HashMap<Vec<usize>, Arc<PlanQuery>>,
+    demand: HashMap<Vec<usize>, usize>,
+}
+
+/// How many bytes of files must ask for exactly one pattern set before it gets its own query:
+/// walking with the full query instead costs about 70 ms more per megabyte on the synthetic
+/// corpus (`bench/`), and compiling a set's query 30–120 ms, so a set pays off after a megabyte
+/// or two.
+const SUBSET_DEMAND_BYTES: usize = 2 << 20;
 
 #[derive(Debug)]
 struct PlanQuery {
     query: Query,
     /// For each pattern of the query: the index into `owners`.
     pattern_owner: Vec<usize>,
+    /// For each pattern of the query: its index in the full query.
+    global: Vec<usize>,
     /// `(rule index, matcher index, capture slots)` of each matcher in this query.
     owners: Vec<(usize, usize, Slots)>,
 }
@@ -97,8 +119,9 @@ impl Plan {
         let grammar = lang.grammar();
         if let Ok(query) = Query::new(&grammar, &text) {
             let filter = Prefilter::new(rules, &query, text, &parts);
+            let all = (0..query.pattern_count()).collect();
             return Plan {
-                queries: vec![PlanQuery::new(rules, query, &parts)],
+                queries: vec![PlanQuery::new(rules, query, &parts, all)],
                 filter: Some(filter),
             };
         }
@@ -107,7 +130,8 @@ impl Plan {
             .filter_map(|(ri, mi, range)| {
                 let query = Query::new(&grammar, &text[range.clone()]).ok()?;
                 let len = range.len();
-                Some(PlanQuery::new(rules, query, &[(*ri, *mi, 0..len)]))
+                let all = (0..query.pattern_count()).collect();
+                Some(PlanQuery::new(rules, query, &[(*ri, *mi, 0..len)], all))
             })
             .collect();
         Plan {
@@ -168,7 +192,8 @@ impl Prefilter {
             literal_count: literals.len(),
             // Without an automaton every pattern runs: slower, never wrong.
             literals: AhoCorasick::new(&literals).ok(),
-            subsets: Mutex::new(HashMap::new()),
+            subsets: Mutex::new(Subsets::default()),
+            demand_bytes: SUBSET_DEMAND_BYTES,
         }
     }
 
@@ -193,10 +218,42 @@ impl Prefilter {
 
     /// The query of exactly these patterns (compiled on first use), or `None` if it does not
     /// compile (never for patterns that compiled together).
-    fn subset(&self, rules: &RuleSet, lang: Lang, keep: &[usize]) -> Option<Arc<PlanQuery>> {
-        if let Some(q) = self.subsets.lock().ok()?.get(keep) {
-            return Some(q.clone());
+    /// The query a file whose text allows the patterns `keep` runs: that set's own query if
+    /// compiled (compiling it now if files have asked for it often enough), otherwise the
+    /// smallest compiled query holding all of `keep`; `None` means the full query.
+    fn query_for(
+        &self,
+        rules: &RuleSet,
+        lang: Lang,
+        keep: &[usize],
+        bytes: usize,
+    ) -> Option<Arc<PlanQuery>> {
+        {
+            let mut subsets = self.subsets.lock().ok()?;
+            if let Some(q) = subsets.compiled.get(keep) {
+                return Some(q.clone());
+            }
+            let demand = subsets.demand.entry(keep.to_vec()).or_default();
+            *demand += bytes;
+            if *demand < self.demand_bytes {
+                return subsets
+                    .compiled
+                    .iter()
+                    .filter(|(set, _)| is_subset(keep, set))
+                    // Ties broken by the set itself, so that the choice does not depend on the
+                    // map's order (the results never do: see `run_query`).
+                    .min_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
+                    .map(|(_, q)| q.clone());
+            }
+            subsets.demand.remove(keep);
         }
+        // Compiled outside the lock: the other threads go on with larger queries meanwhile.
+        let pq = Arc::new(self.compile(rules, lang, keep)?);
+        let mut subsets = self.subsets.lock().ok()?;
+        Some(subsets.compiled.entry(keep.to_vec()).or_insert(pq).clone())
+    }
+
+    fn compile(&self, rules: &RuleSet, lang: Lang, keep: &[usize]) -> Option<PlanQuery> {
         let mut text = String::new();
         let mut parts = Vec::new();
         for &p in keep {
@@ -208,15 +265,29 @@ impl Prefilter {
             parts.push((*ri, *mi, start..text.len()));
         }
         let query = Query::new(&lang.grammar(), &text).ok()?;
-        let pq = Arc::new(PlanQuery::new(rules, query, &parts));
-        // Another thread may have compiled the same set meanwhile: either copy is the same.
-        self.subsets.lock().ok()?.insert(keep.to_vec(), pq.clone());
-        Some(pq)
+        // Each range holds exactly one pattern of the full query; anything else would make
+        // `global` wrong.
+        if query.pattern_count() != keep.len() {
+            return None;
+        }
+        Some(PlanQuery::new(rules, query, &parts, keep.to_vec()))
     }
 }
 
+/// Is every element of the sorted `small` in the sorted `big`?
+fn is_subset(small: &[usize], big: &[usize]) -> bool {
+    let mut big = big.iter();
+    small.iter().all(|x| big.any(|y| y == x))
+}
+
 impl PlanQuery {
-    fn new(rules: &RuleSet, query: Query, parts: &[(usize, usize, Range<usize>)]) -> PlanQuery {
+    /// `global`: for each pattern of `query`, its index in the full query.
+    fn new(
+        rules: &RuleSet,
+        query: Query,
+        parts: &[(usize, usize, Range<usize>)],
+        global: Vec<usize>,
+    ) -> PlanQuery {
         let matchers: Vec<_> = rules.iter().map(|r| &r.matchers).collect();
         let owners: Vec<(usize, usize, Slots)> = parts
             .iter()
@@ -234,6 +305,7 @@ impl PlanQuery {
         PlanQuery {
             query,
             pattern_owner,
+            global,
             owners,
         }
     }
@@ -262,22 +334,31 @@ impl RuleSet {
                 return;
             }
             if keep.len() == filter.patterns.len() {
-                self.run_query(full, ctx, tree, wanted, hits);
-            } else if let Some(pq) = filter.subset(self, ctx.lang, &keep) {
-                self.run_query(&pq, ctx, tree, wanted, hits);
-            } else {
-                self.run_query(full, ctx, tree, wanted, hits);
+                return self.run_query(full, None, ctx, tree, wanted, hits);
+            }
+            let mut allowed = vec![false; filter.patterns.len()];
+            for &p in &keep {
+                allowed[p] = true;
+            }
+            match filter.query_for(self, ctx.lang, &keep, ctx.src.len()) {
+                Some(pq) => self.run_query(&pq, Some(&allowed), ctx, tree, wanted, hits),
+                None => self.run_query(full, Some(&allowed), ctx, tree, wanted, hits),
             }
             return;
         }
         for pq in &plan.queries {
-            self.run_query(pq, ctx, tree, wanted, hits);
+            self.run_query(pq, None, ctx, tree, wanted, hits);
         }
     }
 
+    /// Runs `pq` and files the hits of its matches; with `allowed`, only of the patterns (by
+    /// index in the full query) it allows — the others cannot match this file, since their
+    /// literals are missing from it, and skipping them keeps the results the same whichever
+    /// compiled query a file happens to run.
     fn run_query(
         &self,
         pq: &PlanQuery,
+        allowed: Option<&[bool]>,
         ctx: &PredCtx,
         tree: &Tree,
         wanted: &dyn Fn(usize, usize) -> bool,
@@ -291,6 +372,12 @@ impl RuleSet {
         cursor.set_max_start_depth(Some(MAX_START_DEPTH));
         let mut matches = cursor.matches(&pq.query, tree.root_node(), ctx.src.as_bytes());
         while let Some(m) = matches.next() {
+            if let Some(allowed) = allowed {
+                let global = pq.global.get(m.pattern_index).copied();
+                if !global.is_some_and(|g| allowed.get(g).copied().unwrap_or(false)) {
+                    continue;
+                }
+            }
             let Some((ri, mi, slots)) = pq.owners.get(pq.pattern_owner[m.pattern_index]) else {
                 continue;
             };
@@ -391,6 +478,26 @@ mod tests {
         assert_eq!(run("User.find(1)\n"), vec![0..12]);
         // Neither: no walk at all.
         assert_eq!(run("Post.where(1)\n"), Vec::<std::ops::Range<usize>>::new());
+        // A set gets its own query once enough bytes of files have asked for it; until then
+        // the full query runs, and the hits are the same either way.
+        assert!(filter.query_for(&set, Lang::Ruby, &[1], 10).is_none());
+        let own = filter
+            .query_for(&set, Lang::Ruby, &[1], SUBSET_DEMAND_BYTES)
+            .unwrap();
+        assert_eq!(own.global, vec![1]);
+        assert!(Arc::ptr_eq(
+            &own,
+            &filter.query_for(&set, Lang::Ruby, &[1], 10).unwrap()
+        ));
+        assert_eq!(run("User.where(1)\nx.y(2)\n"), vec![0..13]);
+        assert_eq!(run("User.find(1)\n"), vec![0..12]);
+        // A set inside a compiled one runs that one; its other patterns' matches are dropped.
+        assert!(Arc::ptr_eq(
+            &own,
+            &filter.query_for(&set, Lang::Ruby, &[], 10).unwrap()
+        ));
+        assert!(is_subset(&[1, 3], &[0, 1, 2, 3]));
+        assert!(!is_subset(&[1, 4], &[0, 1, 2, 3]));
     }
 
     #[test]
