@@ -67,6 +67,13 @@ struct Subsets {
 /// or two.
 const SUBSET_DEMAND_BYTES: usize = 2 << 20;
 
+/// A file this large always runs exactly its own pattern set. Sharing a larger query is cheap
+/// on ordinary files, but the extra patterns still walk the tree, and on a generated file with
+/// a 100,000-deep expression chain a pattern rooted at every link (`(binary_expression left:
+/// (_) …)`) keeps a match in progress at every level: minutes, then a crash (tests/adversarial).
+/// Such a file's own set leaves out the patterns whose literals it lacks.
+const OWN_QUERY_FILE_BYTES: usize = 128 << 10;
+
 #[derive(Debug)]
 struct PlanQuery {
     query: Query,
@@ -219,7 +226,8 @@ impl Prefilter {
     /// The query of exactly these patterns (compiled on first use), or `None` if it does not
     /// compile (never for patterns that compiled together).
     /// The query a file whose text allows the patterns `keep` runs: that set's own query if
-    /// compiled (compiling it now if files have asked for it often enough), otherwise the
+    /// compiled (compiling it now if files have asked for it often enough, or if this file is
+    /// large: [`OWN_QUERY_FILE_BYTES`]), otherwise the
     /// smallest compiled query holding all of `keep`; `None` means the full query.
     fn query_for(
         &self,
@@ -235,7 +243,7 @@ impl Prefilter {
             }
             let demand = subsets.demand.entry(keep.to_vec()).or_default();
             *demand += bytes;
-            if *demand < self.demand_bytes {
+            if *demand < self.demand_bytes && bytes < OWN_QUERY_FILE_BYTES {
                 return subsets
                     .compiled
                     .iter()
