@@ -49,8 +49,6 @@ struct Prefilter {
     literals: Option<AhoCorasick>,
     literal_count: usize,
     subsets: Mutex<Subsets>,
-    /// The demand at which a pattern set gets its own query ([`SUBSET_DEMAND_BYTES`]).
-    demand_bytes: usize,
 }
 
 /// The pattern-set queries compiled so far, and how many bytes of files have asked for each
@@ -200,7 +198,6 @@ impl Prefilter {
             // Without an automaton every pattern runs: slower, never wrong.
             literals: AhoCorasick::new(&literals).ok(),
             subsets: Mutex::new(Subsets::default()),
-            demand_bytes: SUBSET_DEMAND_BYTES,
         }
     }
 
@@ -223,12 +220,10 @@ impl Prefilter {
             .collect()
     }
 
-    /// The query of exactly these patterns (compiled on first use), or `None` if it does not
-    /// compile (never for patterns that compiled together).
     /// The query a file whose text allows the patterns `keep` runs: that set's own query if
     /// compiled (compiling it now if files have asked for it often enough, or if this file is
-    /// large: [`OWN_QUERY_FILE_BYTES`]), otherwise the
-    /// smallest compiled query holding all of `keep`; `None` means the full query.
+    /// large: [`OWN_QUERY_FILE_BYTES`]), otherwise the smallest compiled query holding all of
+    /// `keep`; `None` means the full query.
     fn query_for(
         &self,
         rules: &RuleSet,
@@ -243,7 +238,7 @@ impl Prefilter {
             }
             let demand = subsets.demand.entry(keep.to_vec()).or_default();
             *demand += bytes;
-            if *demand < self.demand_bytes && bytes < OWN_QUERY_FILE_BYTES {
+            if *demand < SUBSET_DEMAND_BYTES && bytes < OWN_QUERY_FILE_BYTES {
                 return subsets
                     .compiled
                     .iter()
@@ -261,6 +256,8 @@ impl Prefilter {
         Some(subsets.compiled.entry(keep.to_vec()).or_insert(pq).clone())
     }
 
+    /// The query of exactly these patterns, or `None` if it does not compile (never for
+    /// patterns that compiled together).
     fn compile(&self, rules: &RuleSet, lang: Lang, keep: &[usize]) -> Option<PlanQuery> {
         let mut text = String::new();
         let mut parts = Vec::new();
@@ -504,6 +501,11 @@ mod tests {
             &own,
             &filter.query_for(&set, Lang::Ruby, &[], 10).unwrap()
         ));
+        // A large file compiles its own set at once.
+        let large = filter
+            .query_for(&set, Lang::Ruby, &[0], OWN_QUERY_FILE_BYTES)
+            .unwrap();
+        assert_eq!(large.global, vec![0]);
         assert!(is_subset(&[1, 3], &[0, 1, 2, 3]));
         assert!(!is_subset(&[1, 4], &[0, 1, 2, 3]));
     }
