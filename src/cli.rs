@@ -81,7 +81,7 @@ pub struct ScopeArgs {
     /// Skip files larger than this (bytes, or e.g. 500KB, 2MiB) [config: max-file-size; default: 1MiB].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
-    /// Seconds one file may take to parse before it is skipped [config: file-timeout; default: 10].
+    /// Seconds one file may take to parse and match before it is skipped [config: file-timeout; default: 10].
     #[arg(long, value_name = "SECS")]
     pub file_timeout: Option<f64>,
     /// Do not read or write the audit cache (results are the same either way; see the README).

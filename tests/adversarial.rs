@@ -139,6 +139,44 @@ fn huge_minified_empty_and_truncated_files() {
     );
 }
 
+/// A route that has the literals of a pattern rooted at every `binary_expression` and a
+/// 100,000-deep `+` chain: the query walk keeps a match in progress at every level (quadratic,
+/// then a crash after minutes). The per-file time budget stops the walk, and the file is reported
+/// as skipped for it; the other files are still audited.
+#[test]
+fn a_query_walk_past_the_time_budget_skips_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "package.json", br#"{"dependencies":{"next":"15.0.0"}}"#);
+    write(d, "canary.ts", CANARY);
+    let chain = "q +\n".repeat(100_000);
+    write(
+        d,
+        "app/api/x/route.ts",
+        format!(
+            "export async function POST(req: Request) {{\n  const token = new URL(req.url).searchParams.get(\"token\");\n  if (token === process.env.SECRET_TOKEN) {{ return new Response(\"ok\"); }}\n  const x = \"a\" +\n{chain}q;\n}}\n"
+        )
+        .as_bytes(),
+    );
+    let (code, v) = audit_json(
+        d,
+        &[
+            "--max-file-size",
+            "8MiB",
+            "--file-timeout",
+            "5",
+            "--min-confidence",
+            "low",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        skipped(&v, "app/api/x/route.ts").as_deref(),
+        Some("timeout")
+    );
+    assert!(paths(&v).contains(&"canary.ts".to_string()));
+}
+
 #[test]
 fn deeply_nested_code_does_not_overflow_the_stack() {
     let dir = tempfile::tempdir().unwrap();

@@ -216,6 +216,8 @@ pub fn analyze_source(
     budget: Duration,
 ) -> FileAnalysis {
     let mut out = FileAnalysis::default();
+    // The budget covers parsing and the query walk together.
+    let deadline = Instant::now() + budget;
     let Some(tree) = parse(ctx.lang, src, budget) else {
         out.skipped = Some(SkipReason::Timeout);
         return out;
@@ -254,8 +256,14 @@ pub fn analyze_source(
             project: ctx.project,
         };
         let is_wanted = |ri: usize, mi: usize| wanted[ri].get(mi).copied().unwrap_or(false);
-        sel.all
-            .run_matchers(&pctx, &tree, &is_wanted, &mut per_matcher);
+        if !sel
+            .all
+            .run_matchers(&pctx, &tree, &is_wanted, &mut per_matcher, deadline)
+        {
+            // Partial matches would make the findings depend on the machine's speed.
+            out.skipped = Some(SkipReason::Timeout);
+            return out;
+        }
     }
     let mut raw: Vec<Raw> = Vec::new();
     for (ri, rule) in active {

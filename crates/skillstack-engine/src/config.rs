@@ -6,7 +6,7 @@
 //! exclude = ["legacy", "app/generated/**"]             # paths to skip, relative to this file
 //! rules-dirs = ["tools/skillstack-rules"]              # extra rule directories, relative to this file
 //! max-file-size = "1MiB"                               # larger files are skipped (bytes, or KB/KiB/MB/MiB)
-//! file-timeout = 10                                    # seconds one file may take to parse; slower ones are skipped
+//! file-timeout = 10                                    # seconds one file may take to parse and match; slower ones are skipped
 //! fail-on = "medium"                                   # exit 1 only for findings at or above this severity
 //! min-confidence = "medium"                            # report findings at or above this confidence
 //!

@@ -55,7 +55,7 @@ pub enum SkipReason {
     Symlink,
     /// Matched an `exclude` glob from the configuration.
     Excluded,
-    /// Took longer than the per-file time budget to parse.
+    /// Took longer than the per-file time budget to parse and match.
     Timeout,
     /// A FIFO, socket or device with a source-file name: not a regular file, never read.
     NotAFile,

@@ -18,10 +18,11 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
 
-use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tree};
 
 use super::matcher::{Hit, Slots};
 use super::RuleSet;
@@ -321,13 +322,16 @@ impl RuleSet {
     /// under `hits[rule index][matcher index]` (rule indices in [`RuleSet::iter`] order), in the
     /// order the matcher alone would have found them. `wanted(rule, matcher)` says which
     /// matchers apply to this file; the others' matches are dropped before any predicate runs.
+    ///
+    /// Returns `false` if the walk ran past `deadline` and stopped: the hits are then partial.
     pub fn run_matchers(
         &self,
         ctx: &PredCtx,
         tree: &Tree,
         wanted: &dyn Fn(usize, usize) -> bool,
         hits: &mut [Vec<Vec<Hit>>],
-    ) {
+        deadline: Instant,
+    ) -> bool {
         let plan = self.plans[slot(ctx.lang)].get_or_init(|| Plan::build(self, ctx.lang));
         if let (Some(filter), [full]) = (&plan.filter, &plan.queries[..]) {
             let keep = filter.patterns_for(ctx.src, &|owner| {
@@ -336,30 +340,30 @@ impl RuleSet {
                     .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
             });
             if keep.is_empty() {
-                return;
+                return true;
             }
             if keep.len() == filter.patterns.len() {
-                return self.run_query(full, None, ctx, tree, wanted, hits);
+                return self.run_query(full, None, ctx, tree, wanted, hits, deadline);
             }
             let mut allowed = vec![false; filter.patterns.len()];
             for &p in &keep {
                 allowed[p] = true;
             }
-            match filter.query_for(self, ctx.lang, &keep, ctx.src.len()) {
-                Some(pq) => self.run_query(&pq, Some(&allowed), ctx, tree, wanted, hits),
-                None => self.run_query(full, Some(&allowed), ctx, tree, wanted, hits),
-            }
-            return;
+            return match filter.query_for(self, ctx.lang, &keep, ctx.src.len()) {
+                Some(pq) => self.run_query(&pq, Some(&allowed), ctx, tree, wanted, hits, deadline),
+                None => self.run_query(full, Some(&allowed), ctx, tree, wanted, hits, deadline),
+            };
         }
-        for pq in &plan.queries {
-            self.run_query(pq, None, ctx, tree, wanted, hits);
-        }
+        plan.queries
+            .iter()
+            .all(|pq| self.run_query(pq, None, ctx, tree, wanted, hits, deadline))
     }
 
     /// Runs `pq` and files the hits of its matches; with `allowed`, only of the patterns (by
     /// index in the full query) it allows — the others cannot match this file, since their
     /// literals are missing from it, and skipping them keeps the results the same whichever
     /// compiled query a file happens to run.
+    #[allow(clippy::too_many_arguments)]
     fn run_query(
         &self,
         pq: &PlanQuery,
@@ -368,14 +372,24 @@ impl RuleSet {
         tree: &Tree,
         wanted: &dyn Fn(usize, usize) -> bool,
         hits: &mut [Vec<Vec<Hit>>],
-    ) {
+        deadline: Instant,
+    ) -> bool {
         let matchers: Vec<_> = self.iter().map(|r| &r.matchers).collect();
         if !pq.owners.iter().any(|(ri, mi, _)| wanted(*ri, *mi)) {
-            return;
+            return true;
         }
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(MAX_START_DEPTH));
-        let mut matches = cursor.matches(&pq.query, tree.root_node(), ctx.src.as_bytes());
+        // Some trees make the walk quadratic whatever the start depth (a 100,000-deep chain in a
+        // file that has a pattern's literals): past the file's time budget it stops.
+        let mut late = false;
+        let mut check = |_: &tree_sitter::QueryCursorState| {
+            late = late || Instant::now() > deadline;
+            late
+        };
+        let options = QueryCursorOptions::new().progress_callback(&mut check);
+        let mut matches =
+            cursor.matches_with_options(&pq.query, tree.root_node(), ctx.src.as_bytes(), options);
         while let Some(m) = matches.next() {
             if let Some(allowed) = allowed {
                 let global = pq.global.get(m.pattern_index).copied();
@@ -395,6 +409,8 @@ impl RuleSet {
                 }
             }
         }
+        drop(matches);
+        !late
     }
 }
 
@@ -406,6 +422,10 @@ mod tests {
     use crate::rule::load::{load_dir, parse_rule};
     use crate::rule::matcher::capture_names_in;
     use crate::rule::RuleOrigin;
+
+    fn far() -> Instant {
+        Instant::now() + std::time::Duration::from_secs(3600)
+    }
 
     fn rules_dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
@@ -460,7 +480,7 @@ mod tests {
                 project: None,
             };
             let mut hits = vec![vec![Vec::new()]];
-            set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits);
+            set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far());
             hits[0][0]
                 .iter()
                 .map(|h| h.byte_range.clone())
@@ -542,7 +562,7 @@ mod tests {
             project: None,
         };
         let mut hits = vec![vec![Vec::new()], vec![Vec::new()]];
-        set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits);
+        set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far());
         assert!(hits[0][0].is_empty());
         assert_eq!(hits[1][0].len(), 1);
         // The first capture is reported: the method name.
