@@ -423,8 +423,23 @@ mod tests {
     use crate::rule::matcher::capture_names_in;
     use crate::rule::RuleOrigin;
 
-    fn far() -> Instant {
-        Instant::now() + std::time::Duration::from_secs(3600)
+    /// Every matcher's hits in Ruby source `src`, as `run_matchers` files them.
+    fn ruby_hits(set: &RuleSet, src: &str) -> Vec<Vec<Vec<Hit>>> {
+        let tree =
+            crate::analyze::parse(Lang::Ruby, src, std::time::Duration::from_secs(5)).unwrap();
+        let ctx = PredCtx {
+            lang: Lang::Ruby,
+            src,
+            file: None,
+            project: None,
+        };
+        let mut hits: Vec<Vec<Vec<Hit>>> = set
+            .iter()
+            .map(|r| r.matchers.iter().map(|_| Vec::new()).collect())
+            .collect();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        assert!(set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far));
+        hits
     }
 
     fn rules_dir() -> std::path::PathBuf {
@@ -471,17 +486,7 @@ mod tests {
         let mut set = RuleSet::new();
         set.insert(rule);
         let run = |src: &str| {
-            let tree =
-                crate::analyze::parse(Lang::Ruby, src, std::time::Duration::from_secs(5)).unwrap();
-            let ctx = PredCtx {
-                lang: Lang::Ruby,
-                src,
-                file: None,
-                project: None,
-            };
-            let mut hits = vec![vec![Vec::new()]];
-            set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far());
-            hits[0][0]
+            ruby_hits(&set, src)[0][0]
                 .iter()
                 .map(|h| h.byte_range.clone())
                 .collect::<Vec<_>>()
@@ -552,17 +557,7 @@ mod tests {
         let mut set = RuleSet::new();
         set.insert(rule("a/broken", "(no_such_node) @x"));
         set.insert(rule("b/works", "(call method: (identifier) @m) @c"));
-        let src = "foo.bar(1)\n";
-        let tree =
-            crate::analyze::parse(Lang::Ruby, src, std::time::Duration::from_secs(5)).unwrap();
-        let ctx = PredCtx {
-            lang: Lang::Ruby,
-            src,
-            file: None,
-            project: None,
-        };
-        let mut hits = vec![vec![Vec::new()], vec![Vec::new()]];
-        set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far());
+        let hits = ruby_hits(&set, "foo.bar(1)\n");
         assert!(hits[0][0].is_empty());
         assert_eq!(hits[1][0].len(), 1);
         // The first capture is reported: the method name.
