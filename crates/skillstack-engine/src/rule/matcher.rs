@@ -597,17 +597,21 @@ fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> Compile
 fn compile_regex(r: &Option<(String, Range<usize>)>) -> Result<Option<Regex>, CompileError> {
     match r {
         None => Ok(None),
-        Some((pat, span)) => Regex::new(pat).map(Some).map_err(|e| {
-            cerr(
-                span,
-                format!(
-                    "invalid regex: {}",
-                    e.to_string().lines().last().unwrap_or("")
-                ),
-                "invalid regex",
-                Some("regexes use Rust `regex` syntax (no look-around or back-references)"),
-            )
-        }),
+        // The error, if any, is about the pattern as written.
+        Some((pat, span)) => Regex::new(&super::ascii::ascii_classes(pat))
+            .or_else(|_| Regex::new(pat))
+            .map(Some)
+            .map_err(|e| {
+                cerr(
+                    span,
+                    format!(
+                        "invalid regex: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
+                    "invalid regex",
+                    Some("regexes use Rust `regex` syntax (no look-around or back-references)"),
+                )
+            }),
     }
 }
 

@@ -5,6 +5,7 @@
 //! captures (see [`matcher`]). [`load`] parses and validates rule files, reporting every mistake
 //! with the file, the span and what to do.
 
+mod ascii;
 pub mod load;
 pub mod matcher;
 pub mod meta;
