@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -174,19 +174,16 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
         })
         .collect();
 
-    // Understand the apps (controllers, callbacks, schema) before any rule asks about them —
-    // built by the first file that is not in the cache, so a warm run never builds it.
-    let project: OnceLock<ProjectModel> = OnceLock::new();
-    let project = || {
-        project.get_or_init(|| {
-            if opts.parse_only {
-                ProjectModel::default()
-            } else {
-                let mut model = ProjectModel::build(&apps, opts.parse_budget);
-                model.auth = opts.auth.clone();
-                model
-            }
-        })
+    // Understand the apps (controllers, callbacks, schema) for the rules that ask. Each app's
+    // facts are built when a file of it first asks (so a warm run never builds them) and
+    // dropped after its last file.
+    let project = if opts.parse_only {
+        ProjectModel::default()
+    } else {
+        let mut model = ProjectModel::build(&apps, opts.parse_budget);
+        model.auth = opts.auth.clone();
+        model.expect_files(found.files.iter().map(|(p, l)| (p.as_path(), *l)));
+        model
     };
     let cache = match &opts.cache_dir {
         Some(dir) if !opts.parse_only => Some(Cache::open(
@@ -226,7 +223,7 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                         project: Some(project),
                     };
                     let Some(cache) = &cache else {
-                        return analyze_path(path, &ctx(project()), &sel, opts.parse_budget);
+                        return analyze_path(path, &ctx(&project), &sel, opts.parse_budget);
                     };
                     let bytes = match read_checked(path) {
                         Ok(b) => b,
@@ -237,10 +234,11 @@ pub fn audit(rules: &RuleSet, opts: &AuditOptions) -> AuditResult {
                         cached.fetch_add(1, Ordering::Relaxed);
                         return hit;
                     }
-                    let a = analyze_bytes(path, &bytes, &ctx(project()), &sel, opts.parse_budget);
+                    let a = analyze_bytes(path, &bytes, &ctx(&project), &sel, opts.parse_budget);
                     cache.put(key, &a);
                     a
                 }));
+                project.file_done(path, *lang);
                 (display, analysis)
             })
             .collect::<Vec<_>>()

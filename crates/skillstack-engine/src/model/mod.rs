@@ -14,7 +14,8 @@ pub mod rails;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tree_sitter::Node;
@@ -61,30 +62,52 @@ pub struct ProjectModel {
     pub env_examples: BTreeMap<PathBuf, String>,
 }
 
+/// One app's facts, built when first asked for and dropped once the audit has analysed the
+/// last of the app's files it was told about ([`ProjectModel::expect_files`]): an app's model
+/// holds tens of megabytes on a large app, and a monorepo's apps need not all be in memory at
+/// once. Asked for again after that, they are built again (the same facts, from the same files).
 #[derive(Debug)]
 struct LazyApp {
-    facts: OnceLock<AppFacts>,
+    facts: Mutex<Option<Arc<AppFacts>>>,
     budget: Duration,
+    /// Files of this app the audit has still to analyse.
+    pending: AtomicUsize,
 }
 
 impl LazyApp {
-    fn ready(facts: AppFacts) -> LazyApp {
+    fn new(facts: Option<AppFacts>, budget: Duration) -> LazyApp {
         LazyApp {
-            facts: OnceLock::from(facts),
-            budget: Duration::ZERO,
+            facts: Mutex::new(facts.map(Arc::new)),
+            budget,
+            pending: AtomicUsize::new(0),
         }
     }
 
-    fn get(&self, root: &Path, fw: Framework) -> &AppFacts {
-        self.facts.get_or_init(|| match fw {
-            Framework::Rails => {
-                let files = inputs(root, fw);
-                let refs: Vec<&PathBuf> = files.iter().collect();
-                AppFacts::Rails(rails::RailsApp::build(root, &refs, self.budget))
-            }
-            Framework::NextJs => AppFacts::NextJs(nextjs::NextApp::build(root, self.budget)),
-            Framework::Laravel => AppFacts::Laravel(laravel::LaravelApp::build(root, self.budget)),
-        })
+    fn get(&self, root: &Path, fw: Framework) -> Arc<AppFacts> {
+        // Held while building, so that two files of one app do not both build it. A panic
+        // while building (caught per file by the audit) leaves the lock poisoned, not the data.
+        let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        facts
+            .get_or_insert_with(|| {
+                Arc::new(match fw {
+                    Framework::Rails => {
+                        let files = inputs(root, fw);
+                        let refs: Vec<&PathBuf> = files.iter().collect();
+                        AppFacts::Rails(rails::RailsApp::build(root, &refs, self.budget))
+                    }
+                    Framework::NextJs => {
+                        AppFacts::NextJs(nextjs::NextApp::build(root, self.budget))
+                    }
+                    Framework::Laravel => {
+                        AppFacts::Laravel(laravel::LaravelApp::build(root, self.budget))
+                    }
+                })
+            })
+            .clone()
+    }
+
+    fn is_built(&self) -> bool {
+        self.facts.lock().is_ok_and(|f| f.is_some())
     }
 }
 
@@ -119,27 +142,48 @@ impl ProjectModel {
             if let Some(text) = read_env_example(&root) {
                 model.env_examples.insert(root.clone(), text);
             }
-            model.apps.insert(
-                (root, app.framework),
-                LazyApp {
-                    facts: OnceLock::new(),
-                    budget,
-                },
-            );
+            model
+                .apps
+                .insert((root, app.framework), LazyApp::new(None, budget));
         }
         model
     }
 
     /// How many apps have been built so far (for tests of what an audit reads).
     pub fn apps_built(&self) -> usize {
-        self.apps
-            .values()
-            .filter(|a| a.facts.get().is_some())
-            .count()
+        self.apps.values().filter(|a| a.is_built()).count()
+    }
+
+    /// Tells the model which files the audit will analyse, so that it can drop each app's
+    /// facts after the app's last file ([`ProjectModel::file_done`]).
+    pub fn expect_files<'p>(&self, files: impl Iterator<Item = (&'p Path, Lang)>) {
+        for (file, lang) in files {
+            if let Some(app) = self.lazy_app_for(file, lang) {
+                app.pending.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The audit is done with `file` (analysed, served from the cache, skipped or failed): after
+    /// the last expected file of its app, the app's facts are dropped.
+    pub fn file_done(&self, file: &Path, lang: Lang) {
+        let Some(app) = self.lazy_app_for(file, lang) else {
+            return;
+        };
+        let last = app
+            .pending
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            == Ok(1);
+        if last {
+            let facts = app.facts.lock().ok().and_then(|mut f| f.take());
+            // Dropped outside the lock.
+            drop(facts);
+        }
     }
 
     fn insert(&mut self, root: PathBuf, fw: Framework, facts: AppFacts) {
-        self.apps.insert((root, fw), LazyApp::ready(facts));
+        self.apps
+            .insert((root, fw), LazyApp::new(Some(facts), Duration::ZERO));
     }
 
     /// A model of one code snippet on its own, as a file at `path` in a Rails or Laravel app (for rule
@@ -177,31 +221,27 @@ impl ProjectModel {
 
     /// The app of a framework that understands `lang` which `file` belongs to (the deepest
     /// root containing it): a TypeScript file in a Rails app's `app/javascript` is not Rails code.
-    pub fn app_for(&self, file: &Path, lang: Lang) -> Option<&AppFacts> {
-        self.app_entry_for(file, lang).map(|(_, a)| a)
+    pub fn app_for(&self, file: &Path, lang: Lang) -> Option<Arc<AppFacts>> {
+        let ((root, fw), app) = self.app_entry_for(file, lang)?;
+        Some(app.get(root, *fw))
     }
 
-    fn app_entry_for(&self, file: &Path, lang: Lang) -> Option<(&PathBuf, &AppFacts)> {
+    fn app_entry_for(&self, file: &Path, lang: Lang) -> Option<(&(PathBuf, Framework), &LazyApp)> {
         let abs = crate::paths::absolute(file).ok()?;
         self.apps
             .iter()
             .filter(|((root, fw), _)| abs.starts_with(root) && framework_reads(*fw, lang))
             .max_by_key(|((root, _), _)| root.components().count())
-            .map(|((root, fw), a)| (root, a.get(root, *fw)))
+    }
+
+    fn lazy_app_for(&self, file: &Path, lang: Lang) -> Option<&LazyApp> {
+        self.app_entry_for(file, lang).map(|(_, app)| app)
     }
 
     /// The `.env.example` of the app `file` belongs to (see [`ProjectModel::app_for`]), if it has one.
     pub fn env_example_for(&self, file: &Path, lang: Lang) -> Option<&str> {
-        let (root, _) = self.app_entry_for(file, lang)?;
+        let ((root, _), _) = self.app_entry_for(file, lang)?;
         self.env_examples.get(root).map(String::as_str)
-    }
-
-    /// The Rails app a file belongs to.
-    pub fn rails_app(&self, file: &Path) -> Option<&rails::RailsApp> {
-        match self.app_for(file, Lang::Ruby)? {
-            AppFacts::Rails(app) => Some(app),
-            _ => None,
-        }
     }
 
     /// The entry points that run the code at `node`. Empty outside any.
@@ -212,7 +252,7 @@ impl ProjectModel {
         node: Node,
         src: &str,
     ) -> Vec<EntryPoint> {
-        let mut eps = match self.app_for(file, lang) {
+        let mut eps = match self.app_for(file, lang).as_deref() {
             Some(AppFacts::Rails(app)) => app.entry_points_at(file, node, src),
             Some(AppFacts::NextJs(app)) => app.entry_points_at(file, node, src),
             Some(AppFacts::Laravel(app)) => app.entry_points_at(file, node, src),
@@ -231,7 +271,7 @@ impl ProjectModel {
     /// Does another entry point require a signed-in user — for Rails another action of the same
     /// controller, for Laravel another route of the app?
     pub fn authenticates_elsewhere(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::Rails(app)) => app.controller_authenticates_elsewhere(file, node, src),
             Some(AppFacts::NextJs(app)) => app.authenticates_elsewhere(file, node, src),
             Some(AppFacts::Laravel(app)) => app.authenticates_elsewhere(file, node, src),
@@ -241,7 +281,7 @@ impl ProjectModel {
 
     /// Is `model` (as the code names it) a table with no owner or tenant column?
     pub fn is_public_model(&self, file: &Path, lang: Lang, model: &str) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::Rails(app)) => app.is_public_model(model),
             Some(AppFacts::NextJs(app)) => app.is_public_model(model),
             Some(AppFacts::Laravel(app)) => app.is_public_model(model),
@@ -259,7 +299,7 @@ impl ProjectModel {
         src: &str,
         param: &str,
     ) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::Laravel(app)) => app.is_route_parameter(file, node, src, param),
             _ => false,
         }
@@ -268,7 +308,7 @@ impl ProjectModel {
     /// Does an entry point running the code at `node` rely on authenticating middleware alone
     /// (Next.js `middleware.ts` / `proxy.ts`, no check of its own)? Next.js only.
     pub fn is_middleware_only(&self, file: &Path, lang: Lang, node: Node, src: &str) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::NextJs(app)) => app.middleware_only_at(file, node, src),
             _ => false,
         }
@@ -277,7 +317,7 @@ impl ProjectModel {
     /// Does the app's middleware authenticate on a framework version that lets requests skip it
     /// (Next.js CVE-2025-29927)? Next.js only.
     pub fn is_middleware_bypassable(&self, file: &Path, lang: Lang) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::NextJs(app)) => app.middleware_bypassable(),
             _ => false,
         }
@@ -285,7 +325,7 @@ impl ProjectModel {
 
     /// Does the app wrap this mountable dashboard (`Sidekiq::Web`) in authentication middleware?
     pub fn is_protected_mount(&self, file: &Path, lang: Lang, name: &str) -> bool {
-        match self.app_for(file, lang) {
+        match self.app_for(file, lang).as_deref() {
             Some(AppFacts::Rails(app)) => app.is_protected_rack_app(name),
             _ => false,
         }
@@ -439,10 +479,42 @@ mod tests {
         assert_eq!(model.apps_built(), 0);
         let file = root.join("api/app/models/user.rb");
         assert!(matches!(
-            model.app_for(&file, Lang::Ruby),
+            model.app_for(&file, Lang::Ruby).as_deref(),
             Some(AppFacts::Rails(_))
         ));
         assert!(model.app_for(&file, Lang::Php).is_none());
+        assert_eq!(model.apps_built(), 1);
+    }
+
+    /// An app's facts go once the audit is done with its last file, and come back if asked for.
+    #[test]
+    fn an_apps_facts_are_dropped_after_its_last_expected_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::absolute(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("app/controllers")).unwrap();
+        let apps = vec![App {
+            framework: Framework::Rails,
+            root: root.clone(),
+            marker: root.join("Gemfile"),
+        }];
+        let model = ProjectModel::build(&apps, Duration::from_secs(5));
+        let a = root.join("app/controllers/a_controller.rb");
+        let b = root.join("app/controllers/b_controller.rb");
+        let outside = dir.path().join("../elsewhere.rb");
+        let files = [(&a, Lang::Ruby), (&b, Lang::Ruby), (&outside, Lang::Ruby)];
+        model.expect_files(files.iter().map(|(p, l)| (p.as_path(), *l)));
+        assert!(model.app_for(&a, Lang::Ruby).is_some());
+        model.file_done(&a, Lang::Ruby);
+        model.file_done(&outside, Lang::Ruby);
+        assert_eq!(model.apps_built(), 1);
+        // Held by a caller while the last file finishes: the caller's copy stays valid.
+        let held = model.app_for(&b, Lang::Ruby);
+        model.file_done(&b, Lang::Ruby);
+        assert_eq!(model.apps_built(), 0);
+        assert!(matches!(held.as_deref(), Some(AppFacts::Rails(_))));
+        // More "done" than expected changes nothing; asked again, the app is built again.
+        model.file_done(&b, Lang::Ruby);
+        assert!(model.app_for(&b, Lang::Ruby).is_some());
         assert_eq!(model.apps_built(), 1);
     }
 
