@@ -9,7 +9,7 @@
 //! before it authorizes, or its own body (or the loader that serves it) calls `authorize`,
 //! `policy_scope`, `authorize!`, `can?`, compares ownership with the current user, or answers 403.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -105,6 +105,9 @@ pub struct RailsApp {
     pub wrapped_rack_apps: Vec<String>,
     /// The routes in `config/routes.rb`, when the app has one.
     pub routes: Option<Vec<routes::Route>>,
+    /// Indices into `routes` by (controller in ASCII lowercase, action), in route order: an
+    /// app's every action looks its routes up, and a large app has thousands.
+    route_index: HashMap<(String, String), Vec<usize>>,
     /// The app on disk, read on demand (`None` for snippets).
     disk: Option<OnDisk>,
 }
@@ -287,6 +290,15 @@ impl RailsApp {
             routes: routes::read_routes(root, budget),
             ..Default::default()
         }
+        .with_route_index()
+    }
+
+    fn with_route_index(mut self) -> RailsApp {
+        for (i, r) in self.routes.iter().flatten().enumerate() {
+            let key = (r.controller.to_ascii_lowercase(), r.action.clone());
+            self.route_index.entry(key).or_default().push(i);
+        }
+        self
     }
 
     /// Summarises the audited controller from the tree the engine already parsed, so that a full
@@ -534,12 +546,14 @@ impl RailsApp {
             });
         // The routes that reach the action name it, and may require a user themselves
         // (`authenticate :user do`).
+        // Case-insensitively: `namespace :oidc` is `OIDC::` when the app declares the acronym.
+        let key = (class.name.to_ascii_lowercase(), action.to_string());
         let routes: Vec<&routes::Route> = self
-            .routes
-            .iter()
+            .route_index
+            .get(&key)
+            .into_iter()
             .flatten()
-            // Case-insensitively: `namespace :oidc` is `OIDC::` when the app declares the acronym.
-            .filter(|r| r.controller.eq_ignore_ascii_case(&class.name) && r.action == action)
+            .filter_map(|&i| self.routes.as_ref()?.get(i))
             .collect();
         let routed_authenticated = !routes.is_empty() && routes.iter().all(|r| r.authenticated);
         let mut name = format!("{}#{}", class.name, action);
