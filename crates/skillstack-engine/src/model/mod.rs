@@ -83,11 +83,15 @@ impl LazyApp {
         }
     }
 
+    /// The facts' slot. A panic while building (caught per file by the audit) poisons the lock
+    /// but leaves the slot empty, as a panic in `OnceLock::get_or_init` would: usable.
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<AppFacts>>> {
+        self.facts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn get(&self, root: &Path, fw: Framework) -> Arc<AppFacts> {
-        // Held while building, so that two files of one app do not both build it. A panic
-        // while building (caught per file by the audit) leaves the lock poisoned, not the data.
-        let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
-        facts
+        // Held while building, so that two files of one app do not both build it.
+        self.slot()
             .get_or_insert_with(|| {
                 Arc::new(match fw {
                     Framework::Rails => {
@@ -107,7 +111,7 @@ impl LazyApp {
     }
 
     fn is_built(&self) -> bool {
-        self.facts.lock().is_ok_and(|f| f.is_some())
+        self.slot().is_some()
     }
 }
 
@@ -175,7 +179,7 @@ impl ProjectModel {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             == Ok(1);
         if last {
-            let facts = app.facts.lock().ok().and_then(|mut f| f.take());
+            let facts = app.slot().take();
             // Dropped outside the lock.
             drop(facts);
         }
