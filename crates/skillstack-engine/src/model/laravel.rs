@@ -119,7 +119,9 @@ struct OnDisk {
     tables: std::sync::OnceLock<Option<BTreeMap<String, Vec<String>>>>,
     /// Identifier → the class files whose text has it as a whole word, ascending (built on
     /// first use, see [`LaravelApp::heirs`]).
-    words: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+    /// Compact (boxed keys, `u32` file indices, no spare capacity): it holds every identifier of
+    /// every class file, megabytes on a large app.
+    words: std::sync::OnceLock<std::collections::HashMap<Box<str>, Box<[u32]>>>,
 }
 
 /// The classes one class file defines, and their names in the order the file gave them.
@@ -140,28 +142,40 @@ impl OnDisk {
 
     /// The class files whose text has `word` as a whole identifier. Unreadable files have
     /// nothing: parsing them would find no class either.
-    fn mentioning(&self, word: &str) -> &[usize] {
+    fn mentioning(&self, word: &str) -> impl Iterator<Item = usize> + '_ {
         let index = self.words.get_or_init(|| {
-            let mut index: std::collections::HashMap<String, Vec<usize>> =
+            let mut index: std::collections::HashMap<Box<str>, Vec<u32>> =
                 std::collections::HashMap::new();
             for i in 0..self.classes.len() {
                 let Some(text) = self.classes.path(i).and_then(|f| std::fs::read(f).ok()) else {
                     continue;
+                };
+                let Ok(file) = u32::try_from(i) else {
+                    break;
                 };
                 let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
                 for w in text.split(|b| !ident(b)).filter(|w| !w.is_empty()) {
                     let Ok(w) = std::str::from_utf8(w) else {
                         continue;
                     };
-                    let list = index.entry(w.to_string()).or_default();
-                    if list.last() != Some(&i) {
-                        list.push(i);
+                    match index.get_mut(w) {
+                        Some(list) if list.last() == Some(&file) => {}
+                        Some(list) => list.push(file),
+                        None => {
+                            index.insert(w.into(), vec![file]);
+                        }
                     }
                 }
             }
             index
+                .into_iter()
+                .map(|(w, files)| (w, files.into_boxed_slice()))
+                .collect()
         });
-        index.get(word).map_or(&[], |v| v.as_slice())
+        index
+            .get(word)
+            .into_iter()
+            .flat_map(|files| files.iter().map(|&i| i as usize))
     }
 
     /// The fully qualified names of the classes in these files, sorted, each once.
@@ -1001,7 +1015,7 @@ impl LaravelApp {
         let mut shorts = BTreeSet::from([class.short().to_string()]);
         let mut frontier = vec![class.short().to_string()];
         while let Some(short) = frontier.pop() {
-            for &i in disk.mentioning(&short) {
+            for i in disk.mentioning(&short) {
                 let Some(file) = disk.file(i) else {
                     continue;
                 };
