@@ -146,6 +146,44 @@ impl<T> LazyFiles<T> {
     }
 }
 
+/// The few classes (or concerns) one file defines, by name, in name order: what a per-file
+/// `BTreeMap` held, without its node of eleven slots (about 2.5 KB for a file of one class; a
+/// large app's model keeps thousands of files' summaries).
+#[derive(Debug)]
+pub struct ByName<T> {
+    entries: Box<[(String, T)]>,
+}
+
+impl<T> Default for ByName<T> {
+    fn default() -> Self {
+        ByName {
+            entries: Box::new([]),
+        }
+    }
+}
+
+impl<T> From<std::collections::BTreeMap<String, T>> for ByName<T> {
+    fn from(map: std::collections::BTreeMap<String, T>) -> Self {
+        ByName {
+            entries: map.into_iter().collect(),
+        }
+    }
+}
+
+impl<T> ByName<T> {
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.entries.iter().map(|(n, _)| n)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +219,16 @@ mod tests {
         assert_eq!(lf.read_count(), 0);
         assert_eq!(lf.get(1, |_| Some(7u8).map(|_| ())), Some(&()));
         assert_eq!(lf.read_count(), 1);
+    }
+
+    #[test]
+    fn by_name_keeps_the_maps_order_and_lookups() {
+        let map = std::collections::BTreeMap::from([("b".to_string(), 2), ("a".to_string(), 1)]);
+        let few = ByName::from(map);
+        assert_eq!(few.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(few.values().collect::<Vec<_>>(), [&1, &2]);
+        assert_eq!(few.get("b"), Some(&2));
+        assert_eq!(few.get("c"), None);
+        assert!(ByName::<u8>::default().get("a").is_none());
     }
 }

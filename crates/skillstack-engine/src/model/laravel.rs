@@ -37,7 +37,7 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
-use crate::model::files::LazyFiles;
+use crate::model::files::{ByName, LazyFiles};
 use crate::model::lazy;
 
 use crate::analyze::parse;
@@ -127,7 +127,7 @@ struct OnDisk {
 /// The classes one class file defines, and their names in the order the file gave them.
 #[derive(Debug, Default)]
 struct FileClasses {
-    classes: BTreeMap<String, ClassFacts>,
+    classes: ByName<ClassFacts>,
     order: Vec<String>,
 }
 
@@ -197,7 +197,7 @@ impl FileClasses {
         one.add_classes(file, root, src);
         let order = one.short_index.into_values().flatten().collect::<Vec<_>>();
         FileClasses {
-            classes: one.classes,
+            classes: one.classes.into(),
             order,
         }
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use regex::Regex;
 use tree_sitter::Node;
 
-use crate::model::files::LazyFiles;
+use crate::model::files::{ByName, LazyFiles};
 use crate::model::lazy;
 
 pub mod routes;
@@ -126,8 +126,8 @@ struct OnDisk {
 /// The classes and concerns one controller file defines.
 #[derive(Debug, Default)]
 struct FileFacts {
-    classes: BTreeMap<String, ClassFacts>,
-    concerns: BTreeMap<String, ConcernFacts>,
+    classes: ByName<ClassFacts>,
+    concerns: ByName<ConcernFacts>,
 }
 
 const CALLBACK_ADD: [&str; 5] = [
@@ -679,8 +679,8 @@ impl FileFacts {
         let mut one = RailsApp::default();
         one.add_file(file, root, src);
         FileFacts {
-            classes: one.classes,
-            concerns: one.concerns,
+            classes: one.classes.into(),
+            concerns: one.concerns.into(),
         }
     }
 }
