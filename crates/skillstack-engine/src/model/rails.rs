@@ -103,8 +103,9 @@ pub struct RailsApp {
     pub schema: Option<BTreeMap<String, Vec<String>>>,
     /// Constants wrapped in middleware in `config/` (`Sidekiq::Web.use Rack::Auth::Basic`).
     pub wrapped_rack_apps: Vec<String>,
-    /// The routes in `config/routes.rb`, when the app has one.
-    pub routes: Option<Vec<routes::Route>>,
+    /// The routes in `config/routes.rb`, when the app has one. Private, set only with
+    /// `route_index` (see [`index_routes`]), so that the two never disagree.
+    routes: Option<Vec<routes::Route>>,
     /// Indices into `routes` by (controller in ASCII lowercase, action), in route order: an
     /// app's every action looks its routes up, and a large app has thousands.
     route_index: HashMap<(String, String), Vec<usize>>,
@@ -258,6 +259,7 @@ impl RailsApp {
     /// The app at `root` with these input files (see [`crate::model::inputs`]): controllers,
     /// their concerns, `config/` and `db/schema.rb`, none of them read yet.
     pub fn build(root: &Path, files: &[&PathBuf], budget: Duration) -> RailsApp {
+        let routes = routes::read_routes(root, budget);
         let mut controllers = Vec::new();
         let mut config = Vec::new();
         let mut schema_file = None;
@@ -287,18 +289,10 @@ impl RailsApp {
                 schema: OnceLock::new(),
                 wrapped_rack_apps: OnceLock::new(),
             }),
-            routes: routes::read_routes(root, budget),
+            route_index: index_routes(routes.as_deref()),
+            routes,
             ..Default::default()
         }
-        .with_route_index()
-    }
-
-    fn with_route_index(mut self) -> RailsApp {
-        for (i, r) in self.routes.iter().flatten().enumerate() {
-            let key = (r.controller.to_ascii_lowercase(), r.action.clone());
-            self.route_index.entry(key).or_default().push(i);
-        }
-        self
     }
 
     /// Summarises the audited controller from the tree the engine already parsed, so that a full
@@ -683,6 +677,16 @@ impl FileFacts {
             concerns: one.concerns.into(),
         }
     }
+}
+
+/// [`RailsApp::route_index`] for these routes.
+fn index_routes(routes: Option<&[routes::Route]>) -> HashMap<(String, String), Vec<usize>> {
+    let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, r) in routes.unwrap_or_default().iter().enumerate() {
+        let key = (r.controller.to_ascii_lowercase(), r.action.clone());
+        index.entry(key).or_default().push(i);
+    }
+    index
 }
 
 /// The root of the tree `node` is in.

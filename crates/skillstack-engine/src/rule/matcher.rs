@@ -597,7 +597,8 @@ fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> Compile
 fn compile_regex(r: &Option<(String, Range<usize>)>) -> Result<Option<Regex>, CompileError> {
     match r {
         None => Ok(None),
-        // The error, if any, is about the pattern as written.
+        // Should the ASCII spelling not compile (none of the rewrites can make a valid pattern
+        // invalid), the pattern as written is used: its error, if any, quotes the rule's text.
         Some((pat, span)) => Regex::new(&super::ascii::ascii_classes(pat))
             .or_else(|_| Regex::new(pat))
             .map(Some)
