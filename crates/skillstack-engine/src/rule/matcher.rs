@@ -34,7 +34,7 @@ use std::ops::Range;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use tree_sitter::{Node, Query, QueryErrorKind, QueryMatch};
+use tree_sitter::{Node, Query, QueryCapture, QueryErrorKind};
 
 use super::Confidence;
 use crate::lang::{Lang, LangFamily};
@@ -325,9 +325,14 @@ impl Matcher {
 
     /// Where this matcher's captures are in `query`, a compiled query that contains its patterns.
     pub(crate) fn slots(&self, query: &Query) -> Slots {
+        self.slots_by(&|n| query.capture_index_for_name(n))
+    }
+
+    /// Where this matcher's captures are, given each capture name's index.
+    pub(crate) fn slots_by(&self, index: &dyn Fn(&str) -> Option<u32>) -> Slots {
         // Names were validated at load. A query of only some of the matcher's patterns may lack
         // a capture: no match then has it, as no match of the other patterns did.
-        let idx = |n: &str| query.capture_index_for_name(n).unwrap_or(u32::MAX);
+        let idx = |n: &str| index(n).unwrap_or(u32::MAX);
         Slots {
             report: idx(&self.report),
             report_end: self.report_end.as_deref().map(idx),
@@ -337,18 +342,20 @@ impl Matcher {
                 .iter()
                 .map(|(c, _)| idx(&c.capture))
                 .collect(),
-            captures: self
-                .capture_names
-                .iter()
-                .map(|n| query.capture_index_for_name(n))
-                .collect(),
+            captures: self.capture_names.iter().map(|n| index(n)).collect(),
         }
     }
 
-    /// Turns one query match of this matcher's patterns into a hit, if its conditions hold.
-    pub(crate) fn hit(&self, slots: &Slots, m: &QueryMatch, ctx: &PredCtx) -> Option<Hit> {
+    /// Turns the captures of one match of this matcher's patterns into a hit, if its conditions
+    /// hold.
+    pub(crate) fn hit(
+        &self,
+        slots: &Slots,
+        captures: &[QueryCapture],
+        ctx: &PredCtx,
+    ) -> Option<Hit> {
         let src = ctx.src;
-        let node_for = |idx: u32| m.captures.iter().find(|c| c.index == idx).map(|c| c.node);
+        let node_for = |idx: u32| captures.iter().find(|c| c.index == idx).map(|c| c.node);
         let report = node_for(slots.report)?;
         let mut vars: Vec<(String, String)> = Vec::new();
         let mut related: Vec<RelatedHit> = Vec::new();

@@ -9,8 +9,10 @@ mod ascii;
 pub mod load;
 pub mod matcher;
 pub mod meta;
+mod pattern;
 mod plan;
 mod prefilter;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -25,18 +25,36 @@ use aho_corasick::AhoCorasick;
 use tree_sitter::{Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tree};
 
 use super::matcher::{Hit, Slots};
+use super::pattern::Patterns;
+use super::walk::{self, Index};
 use super::RuleSet;
 use crate::lang::Lang;
 use crate::predicates::PredCtx;
 
-/// The compiled queries for one grammar: normally one; one per matcher if the combined text
-/// does not compile (it always does for validated rules, and the per-matcher fallback keeps one
-/// broken query from silencing every other rule).
+/// How one grammar's matchers run: the rules' own matcher for the queries it reads, one
+/// combined tree-sitter query for the others.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
+    /// The matchers whose queries [`super::pattern`] reads (every built-in one), run by
+    /// [`walk`] without tree-sitter's query engine.
+    own: Option<Own>,
+    /// The other matchers' queries, run by tree-sitter.
     queries: Vec<PlanQuery>,
-    /// For the combined query: what each of its patterns needs (`None` for the fallback).
+    /// For their combined query: what each of its patterns needs (`None` for the fallback).
     filter: Option<Prefilter>,
+}
+
+/// The combined query as [`super::walk`] runs it.
+#[derive(Debug)]
+struct Own {
+    patterns: Patterns,
+    index: Index,
+    /// For each pattern: the index into `owners`.
+    pattern_owner: Vec<usize>,
+    /// `(rule index, matcher index, capture slots)` of each matcher.
+    owners: Vec<(usize, usize, Slots)>,
+    /// What each pattern needs.
+    filter: Prefilter,
 }
 
 /// The combined query's patterns, each with its text and the literals it needs, and the
@@ -106,67 +124,144 @@ fn slot(lang: Lang) -> usize {
 
 impl Plan {
     fn build(rules: &RuleSet, lang: Lang) -> Plan {
-        let mut text = String::new();
-        let mut parts: Vec<(usize, usize, Range<usize>)> = Vec::new();
+        let grammar = lang.grammar();
+        // Each matcher's query runs on the rules' own matcher if `pattern` reads it, otherwise
+        // on tree-sitter's query engine: a matcher's matches come from one engine, in its order.
+        let mut own = Combined::default();
+        let mut other = Combined::default();
         for (ri, rule) in rules.iter().enumerate() {
             for (mi, m) in rule.matchers.iter().enumerate() {
                 if m.supports(lang) {
-                    let start = text.len();
-                    text.push_str(&m.query);
-                    // A `;` comment on the query's last line must not swallow the next query.
-                    text.push('\n');
-                    parts.push((ri, mi, start..text.len()));
+                    let readable = super::pattern::read(&grammar, &m.query).is_ok();
+                    let to = if readable { &mut own } else { &mut other };
+                    to.push(ri, mi, &m.query);
                 }
             }
         }
-        if parts.is_empty() {
-            return Plan::default();
-        }
-        let grammar = lang.grammar();
-        if let Ok(query) = Query::new(&grammar, &text) {
-            let filter = Prefilter::new(rules, &query, text, &parts);
-            let all = (0..query.pattern_count()).collect();
-            return Plan {
-                queries: vec![PlanQuery::new(rules, query, &parts, all)],
-                filter: Some(filter),
-            };
-        }
-        let queries = parts
-            .iter()
-            .filter_map(|(ri, mi, range)| {
-                let query = Query::new(&grammar, &text[range.clone()]).ok()?;
-                let len = range.len();
-                let all = (0..query.pattern_count()).collect();
-                Some(PlanQuery::new(rules, query, &[(*ri, *mi, 0..len)], all))
-            })
-            .collect();
+        let own = match Own::build(rules, &grammar, &own) {
+            Some(o) => Some(o),
+            None => {
+                // Never for queries read one by one; if it were, tree-sitter runs them all.
+                for (ri, mi, range) in &own.parts {
+                    other.push(*ri, *mi, &own.text[range.clone()]);
+                }
+                None
+            }
+        };
+        let (queries, filter) = tree_sitter_queries(rules, &grammar, other);
         Plan {
             queries,
-            filter: None,
+            filter,
+            own,
         }
     }
 }
 
+/// Matchers' queries put together, each with where its text is.
+#[derive(Default)]
+struct Combined {
+    text: String,
+    parts: Vec<(usize, usize, Range<usize>)>,
+}
+
+impl Combined {
+    fn push(&mut self, ri: usize, mi: usize, query: &str) {
+        let start = self.text.len();
+        self.text.push_str(query);
+        // A `;` comment on the query's last line must not swallow the next query.
+        self.text.push('\n');
+        self.parts.push((ri, mi, start..self.text.len()));
+    }
+}
+
+impl Own {
+    fn build(rules: &RuleSet, grammar: &tree_sitter::Language, c: &Combined) -> Option<Own> {
+        if c.parts.is_empty() {
+            return None;
+        }
+        let patterns = super::pattern::read(grammar, &c.text).ok()?;
+        let ranges: Vec<Range<usize>> = patterns.patterns.iter().map(|p| p.range.clone()).collect();
+        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts);
+        let matchers: Vec<_> = rules.iter().map(|r| &r.matchers).collect();
+        let id = |n: &str| {
+            patterns
+                .capture_names
+                .iter()
+                .position(|x| x == n)
+                .map(|i| i as u32)
+        };
+        let owners = c
+            .parts
+            .iter()
+            .map(|(ri, mi, _)| (*ri, *mi, matchers[*ri][*mi].slots_by(&id)))
+            .collect();
+        let pattern_owner = filter.patterns.iter().map(|(o, _, _)| *o).collect();
+        let index = Index::new(&patterns, grammar.clone());
+        Some(Own {
+            patterns,
+            index,
+            pattern_owner,
+            owners,
+            filter,
+        })
+    }
+}
+
+/// The tree-sitter queries of the matchers in `c`: one combined query, or one per matcher if
+/// the combined text does not compile (it always does for validated rules, and the per-matcher
+/// fallback keeps one broken query from silencing every other rule).
+fn tree_sitter_queries(
+    rules: &RuleSet,
+    grammar: &tree_sitter::Language,
+    c: Combined,
+) -> (Vec<PlanQuery>, Option<Prefilter>) {
+    if c.parts.is_empty() {
+        return (Vec::new(), None);
+    }
+    if let Ok(query) = Query::new(grammar, &c.text) {
+        let ranges: Vec<Range<usize>> = (0..query.pattern_count())
+            .map(|p| query.start_byte_for_pattern(p)..query.end_byte_for_pattern(p))
+            .collect();
+        let filter = Prefilter::new(rules, &ranges, c.text, &c.parts);
+        let all = (0..query.pattern_count()).collect();
+        return (
+            vec![PlanQuery::new(rules, query, &c.parts, all)],
+            Some(filter),
+        );
+    }
+    let queries = c
+        .parts
+        .iter()
+        .filter_map(|(ri, mi, range)| {
+            let query = Query::new(grammar, &c.text[range.clone()]).ok()?;
+            let len = range.len();
+            let all = (0..query.pattern_count()).collect();
+            Some(PlanQuery::new(rules, query, &[(*ri, *mi, 0..len)], all))
+        })
+        .collect();
+    (queries, None)
+}
+
 impl Prefilter {
+    /// `ranges`: where each pattern of the combined query starts (and ends, for the last).
     fn new(
         rules: &RuleSet,
-        query: &Query,
+        ranges: &[Range<usize>],
         text: String,
         parts: &[(usize, usize, Range<usize>)],
     ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
-        for p in 0..query.pattern_count() {
-            let start = query.start_byte_for_pattern(p);
+        for (p, range) in ranges.iter().enumerate() {
+            let start = range.start;
             let owner = parts
                 .iter()
                 .position(|(_, _, r)| r.contains(&start))
                 .unwrap_or(0);
             let part_end = parts.get(owner).map_or(text.len(), |(_, _, r)| r.end);
-            let end = if p + 1 < query.pattern_count() {
-                query.start_byte_for_pattern(p + 1).min(part_end)
-            } else {
-                part_end
+            let end = match ranges.get(p + 1) {
+                Some(next) => next.start.min(part_end),
+                None => part_end,
             };
             let mut groups =
                 super::prefilter::required_literals(text.get(start..end).unwrap_or(""));
@@ -333,6 +428,22 @@ impl RuleSet {
         deadline: Instant,
     ) -> bool {
         let plan = self.plans[slot(ctx.lang)].get_or_init(|| Plan::build(self, ctx.lang));
+        if let Some(own) = &plan.own {
+            let keep = own.filter.patterns_for(ctx.src, &|owner| {
+                own.owners
+                    .get(owner)
+                    .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
+            });
+            if !keep.is_empty() {
+                let mut allowed = vec![false; own.filter.patterns.len()];
+                for &p in &keep {
+                    allowed[p] = true;
+                }
+                if !self.run_own(own, &allowed, ctx, tree, hits, deadline) {
+                    return false;
+                }
+            }
+        }
         if let (Some(filter), [full]) = (&plan.filter, &plan.queries[..]) {
             let keep = filter.patterns_for(ctx.src, &|owner| {
                 full.owners
@@ -357,6 +468,46 @@ impl RuleSet {
         plan.queries
             .iter()
             .all(|pq| self.run_query(pq, None, ctx, tree, wanted, hits, deadline))
+    }
+
+    /// Runs the patterns `allowed` lets through with [`walk`] and files the hits of their
+    /// matches.
+    fn run_own(
+        &self,
+        own: &Own,
+        allowed: &[bool],
+        ctx: &PredCtx,
+        tree: &Tree,
+        hits: &mut [Vec<Vec<Hit>>],
+        deadline: Instant,
+    ) -> bool {
+        let matchers: Vec<_> = self.iter().map(|r| &r.matchers).collect();
+        let allowed = |p: usize| allowed.get(p).copied().unwrap_or(false);
+        let src = ctx.src.as_bytes();
+        let found = walk::matches(
+            &own.patterns,
+            &own.index,
+            &allowed,
+            tree,
+            src,
+            MAX_START_DEPTH,
+            deadline,
+        );
+        let Some(found) = found else {
+            return false;
+        };
+        for f in found {
+            let owner = own.pattern_owner.get(f.pattern);
+            let Some((ri, mi, slots)) = owner.and_then(|o| own.owners.get(*o)) else {
+                continue;
+            };
+            if let Some(hit) = matchers[*ri][*mi].hit(slots, &f.captures, ctx) {
+                if let Some(out) = hits.get_mut(*ri).and_then(|h| h.get_mut(*mi)) {
+                    out.push(hit);
+                }
+            }
+        }
+        true
     }
 
     /// Runs `pq` and files the hits of its matches; with `allowed`, only of the patterns (by
@@ -403,7 +554,7 @@ impl RuleSet {
             if !wanted(*ri, *mi) {
                 continue;
             }
-            if let Some(hit) = matchers[*ri][*mi].hit(slots, m, ctx) {
+            if let Some(hit) = matchers[*ri][*mi].hit(slots, m.captures, ctx) {
                 if let Some(out) = hits.get_mut(*ri).and_then(|h| h.get_mut(*mi)) {
                     out.push(hit);
                 }
@@ -467,12 +618,201 @@ mod tests {
         }
         for lang in Lang::ALL {
             let plan = Plan::build(&set, lang);
-            assert_eq!(
-                plan.queries.len(),
-                1,
-                "{lang:?}: the combined query compiles"
-            );
+            assert!(plan.queries.is_empty() && plan.filter.is_none(), "{lang:?}");
+            let own = plan
+                .own
+                .as_ref()
+                .unwrap_or_else(|| panic!("{lang:?}: the combined query is read by rule::pattern"));
+            let query = Query::new(&lang.grammar(), &own.filter.text)
+                .unwrap_or_else(|e| panic!("{lang:?}: the combined query compiles: {e}"));
+            // Every built-in pattern runs without tree-sitter's query engine, cut where
+            // tree-sitter cuts them.
+            let own = plan
+                .own
+                .as_ref()
+                .unwrap_or_else(|| panic!("{lang:?}: the combined query is read by rule::pattern"));
+            assert_eq!(own.patterns.patterns.len(), query.pattern_count());
+            for (p, pat) in own.patterns.patterns.iter().enumerate() {
+                assert_eq!(pat.range.start, query.start_byte_for_pattern(p), "{lang:?}");
+            }
         }
+    }
+
+    /// Every built-in rule's patterns, on every fixture file of their grammar: the rules' own matcher finds exactly tree-sitter's matches (pattern, captures
+    /// and their nodes), in the same order. `SKILLSTACK_MATCH_CORPUS` adds directories (real
+    /// apps, checked locally).
+    #[test]
+    fn the_own_matcher_finds_what_tree_sitter_finds() {
+        let checked = load_dir(&rules_dir()).unwrap_or_else(|e| panic!("{}", e[0].message));
+        let mut set = RuleSet::new();
+        for r in checked {
+            set.insert(r);
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs = vec![root.join("fixtures")];
+        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
+            dirs.extend(std::env::split_paths(&extra));
+        }
+        let mut files = Vec::new();
+        for dir in dirs {
+            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
+                files.push(entry.into_path());
+            }
+        }
+        let plans: Vec<(Plan, Query)> = Lang::ALL
+            .iter()
+            .map(|&lang| {
+                let plan = Plan::build(&set, lang);
+                let text = &plan.own.as_ref().unwrap().filter.text;
+                let query = Query::new(&lang.grammar(), text).unwrap();
+                (plan, query)
+            })
+            .collect();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        let mut checked_files = 0;
+        let mut checked_matches = 0;
+        for path in files {
+            let Some(lang) = Lang::from_path(&path) else {
+                continue;
+            };
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            {
+                let tree =
+                    crate::analyze::parse(lang, &src, std::time::Duration::from_secs(60)).unwrap();
+                let (plan, query) = &plans[slot(lang)];
+                let own = plan.own.as_ref().unwrap();
+                let names = &own.patterns.capture_names;
+                let show = |p: usize, caps: &mut dyn Iterator<Item = (String, Range<usize>)>| {
+                    let c: Vec<_> = caps.collect();
+                    format!("{p} {c:?}")
+                };
+                let mut cursor = QueryCursor::new();
+                cursor.set_max_start_depth(Some(MAX_START_DEPTH));
+                let mut theirs = Vec::new();
+                let mut it = cursor.matches(query, tree.root_node(), src.as_bytes());
+                while let Some(m) = it.next() {
+                    let names = query.capture_names();
+                    theirs.push(show(
+                        m.pattern_index,
+                        &mut m
+                            .captures
+                            .iter()
+                            .map(|c| (names[c.index as usize].to_string(), c.node.byte_range())),
+                    ));
+                }
+                let ours: Vec<String> = walk::matches(
+                    &own.patterns,
+                    &own.index,
+                    &|_| true,
+                    &tree,
+                    src.as_bytes(),
+                    MAX_START_DEPTH,
+                    far,
+                )
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    show(
+                        f.pattern,
+                        &mut f
+                            .captures
+                            .iter()
+                            .map(|c| (names[c.index as usize].clone(), c.node.byte_range())),
+                    )
+                })
+                .collect();
+                if ours != theirs && std::env::var_os("SKILLSTACK_MATCH_ALL").is_some() {
+                    let i = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+                    eprintln!(
+                        "MISMATCH {}: {} vs {} from #{i}: ours {:?} theirs {:?}",
+                        path.display(),
+                        ours.len(),
+                        theirs.len(),
+                        ours.get(i),
+                        theirs.get(i)
+                    );
+                    continue;
+                }
+                if ours != theirs {
+                    let i = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+                    let window = |v: &[String]| v[i..(i + 4).min(v.len())].join("\n  ");
+                    panic!(
+                        "{}: {} matches ours, {} tree-sitter's; from #{i}:\nours:\n  {}\ntree-sitter:\n  {}",
+                        path.display(),
+                        ours.len(),
+                        theirs.len(),
+                        window(&ours),
+                        window(&theirs)
+                    );
+                }
+                checked_files += 1;
+                checked_matches += ours.len();
+            }
+        }
+        assert!(checked_files > 200, "{checked_files}");
+        assert!(checked_matches > 1000, "{checked_matches}");
+    }
+
+    /// Past the file's time budget the walk stops and says so.
+    #[test]
+    fn a_walk_past_its_deadline_stops() {
+        let checked = load_dir(&rules_dir()).unwrap_or_else(|e| panic!("{}", e[0].message));
+        let mut set = RuleSet::new();
+        for r in checked {
+            set.insert(r);
+        }
+        let src = "x = find(1)\n".repeat(2000);
+        let tree =
+            crate::analyze::parse(Lang::Ruby, &src, std::time::Duration::from_secs(5)).unwrap();
+        let ctx = PredCtx {
+            lang: Lang::Ruby,
+            src: &src,
+            file: None,
+            project: None,
+        };
+        let mut hits: Vec<Vec<Vec<Hit>>> = set
+            .iter()
+            .map(|r| r.matchers.iter().map(|_| Vec::new()).collect())
+            .collect();
+        let past = Instant::now();
+        assert!(!set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, past));
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        assert!(set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far));
+    }
+
+    /// A query the rules' own matcher does not read (here: a `#set!` directive) runs on
+    /// tree-sitter's engine, and only that matcher's; the others still run without it.
+    #[test]
+    fn a_matcher_the_own_reader_cannot_read_runs_on_tree_sitter_alone() {
+        let rule = |id: &str, query: &str| {
+            let text = format!(
+                "id = \"{id}\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\nmessage = \"m\"\n\
+                 why = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\nlanguage = \"ruby\"\nquery = '''{query}'''\n"
+            );
+            parse_rule("r.toml", &text, RuleOrigin::File("r.toml".into())).unwrap()
+        };
+        let mut set = RuleSet::new();
+        set.insert(rule("a/own", "(call method: (identifier) @m) @c"));
+        set.insert(rule(
+            "b/tree-sitter",
+            "((call receiver: (identifier) @r) @c (#set! kind \"receiver\"))",
+        ));
+        set.insert(rule(
+            "c/quantified",
+            "(call (argument_list (integer)+ @n)) @c",
+        ));
+        let hits = ruby_hits(&set, "foo.bar(1, 2)\n");
+        let ranges = |h: &[Hit]| h.iter().map(|h| h.byte_range.clone()).collect::<Vec<_>>();
+        assert_eq!(ranges(&hits[0][0]), vec![4..7]);
+        assert_eq!(ranges(&hits[1][0]), vec![0..3]);
+        assert_eq!(ranges(&hits[2][0]), vec![8..9]);
+        let plan = set.plans[slot(Lang::Ruby)].get().unwrap();
+        let own = plan.own.as_ref().unwrap();
+        assert_eq!(own.owners.iter().map(|o| o.0).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(plan.queries.len(), 1);
+        assert_eq!(plan.queries[0].owners.len(), 2);
     }
 
     #[test]
@@ -480,7 +820,7 @@ mod tests {
         let text = "id = \"a/two\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\n\
                     message = \"m\"\nwhy = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\n\
                     language = \"ruby\"\nquery = '''\n((call method: (identifier) @m) @c (#eq? @m \"find\"))\n\
-                    (call receiver: (constant) @k) @c\n'''\nreport = \"c\"\n[[match.where]]\n\
+                    ((call receiver: (constant) @k) @c (#set! kind \"lookup\"))\n'''\nreport = \"c\"\n[[match.where]]\n\
                     capture = \"k\"\nregex = '^User$'\nbind = \"k\"\n";
         let rule = parse_rule("r.toml", text, RuleOrigin::Builtin("r".into())).unwrap();
         let mut set = RuleSet::new();

@@ -1,0 +1,443 @@
+//! Matches [`super::pattern`] patterns over a syntax tree: one walk of the tree, and at each
+//! node only the patterns rooted at its type, each tried against the node's children directly
+//! instead of as partial matches carried through the walk.
+//!
+//! The matches are tree-sitter's: every way the child patterns fit the children in order (an
+//! anchored child is the next named sibling, a last-child anchor allows no named sibling after),
+//! a child pattern without captures or child patterns of its own taking only its first fitting
+//! sibling, captures in tree-sitter's order, predicates as its Rust binding checks them, a
+//! match whose captures repeat or are contained in another's of the same pattern and node
+//! dropped, and matches in the order a query cursor returns them (by the node where each
+//! finishes, then the depth where it starts, then pattern).
+
+use std::cmp::Reverse;
+use std::time::Instant;
+
+use std::sync::OnceLock;
+
+use tree_sitter::{
+    Language, Node, Query, QueryCapture, QueryCursor, StreamingIterator, Tree, TreeCursor,
+};
+
+use super::pattern::{Kind, NodePat, Patterns, Pred, Step};
+
+/// A match: the pattern's index and its captures.
+pub(crate) struct Found<'t> {
+    pub pattern: usize,
+    pub captures: Vec<QueryCapture<'t>>,
+    order: (usize, Reverse<usize>, u32, u32, usize, usize),
+}
+
+/// The patterns of one grammar indexed by the node type at their root.
+#[derive(Debug)]
+pub(crate) struct Index {
+    /// For each node type id: `(pattern, root alternative)` pairs, in pattern order.
+    by_kind: Vec<Vec<(u32, u32)>>,
+    grammar: Language,
+    /// `(_ _ @last .)`, compiled the first time a last-child anchor is checked (a wildcard
+    /// parent: tree-sitter does not analyse it, so it compiles in microseconds).
+    last_child: OnceLock<Option<Query>>,
+}
+
+impl Index {
+    pub fn new(patterns: &Patterns, grammar: Language) -> Index {
+        let mut by_kind: Vec<Vec<(u32, u32)>> = Vec::new();
+        for (p, pat) in patterns.patterns.iter().enumerate() {
+            // A query cursor starts a pattern's root alternatives of one node type last first.
+            for (a, alt) in pat.root.iter().enumerate().rev() {
+                if let Kind::Sym(s) = alt.kind {
+                    let s = s as usize;
+                    if by_kind.len() <= s {
+                        by_kind.resize_with(s + 1, Vec::new);
+                    }
+                    by_kind[s].push((p as u32, a as u32));
+                }
+            }
+        }
+        Index {
+            by_kind,
+            grammar,
+            last_child: OnceLock::new(),
+        }
+    }
+}
+
+/// The children being matched: their parent, where they end in `kids`, and their depth.
+#[derive(Clone, Copy)]
+struct Level<'t> {
+    parent: Node<'t>,
+    end: usize,
+    depth: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Kid<'t> {
+    node: Node<'t>,
+    field: u16,
+    named: bool,
+}
+
+/// The continuation of a match in progress: called with the captures so far, the last node
+/// matched and its depth.
+type Then<'k, 't> = dyn FnMut(&mut Walker<'_, 't>, &mut Vec<QueryCapture<'t>>, Node<'t>, u32) + 'k;
+
+struct Walker<'a, 't> {
+    index: &'a Index,
+    /// The next call of `node` is for a pattern's root (set by `matches`).
+    at_root: bool,
+    /// The node whose children `kids` starts with, read for the patterns rooted at it.
+    root_kids: Option<usize>,
+    /// The children tree-sitter takes as last (no named sibling after) under one parent.
+    last_kids: Option<(usize, Vec<usize>)>,
+    src: &'a [u8],
+    /// The children of the nodes being matched, as a stack of ranges.
+    kids: Vec<Kid<'t>>,
+    cursor: TreeCursor<'t>,
+    /// The predicates of the pattern being matched.
+    preds: &'a [Pred],
+    ops: u32,
+    deadline: Instant,
+    late: bool,
+}
+
+/// Every match in `tree` of the patterns `allowed` lets through, in a query cursor's order.
+/// Matches start no deeper than `max_start_depth`. `None` if the walk ran past `deadline`.
+pub(crate) fn matches<'t>(
+    patterns: &Patterns,
+    index: &Index,
+    allowed: &dyn Fn(usize) -> bool,
+    tree: &'t Tree,
+    src: &[u8],
+    max_start_depth: u32,
+    deadline: Instant,
+) -> Option<Vec<Found<'t>>> {
+    let mut w = Walker {
+        index,
+        at_root: false,
+        root_kids: None,
+        last_kids: None,
+        src,
+        kids: Vec::new(),
+        cursor: tree.walk(),
+        preds: &[],
+        ops: 0,
+        deadline,
+        late: false,
+    };
+    let mut out: Vec<Found<'t>> = Vec::new();
+    let mut found: Vec<(Vec<QueryCapture<'t>>, Node<'t>, u32)> = Vec::new();
+    let mut walk = tree.walk();
+    let mut depth: u32 = 0;
+    let mut seen: u32 = 0;
+    loop {
+        let node = walk.node();
+        seen = seen.wrapping_add(1);
+        if seen.is_multiple_of(1024) && Instant::now() > deadline {
+            return None;
+        }
+        if depth <= max_start_depth {
+            let candidates = index.by_kind.get(node.kind_id() as usize);
+            let mut i = 0;
+            while let Some(&(p, a)) = candidates.and_then(|c| c.get(i)) {
+                i += 1;
+                let p = p as usize;
+                if !allowed(p) {
+                    continue;
+                }
+                let pat = &patterns.patterns[p];
+                w.preds = &pat.preds;
+                found.clear();
+                // All the root alternatives this node fits, together: duplicates are dropped
+                // across them. (Consecutive entries of `by_kind` hold them.)
+                let mut alts = vec![a];
+                while let Some(&(q, b)) = candidates.and_then(|c| c.get(i)) {
+                    if q as usize != p {
+                        break;
+                    }
+                    alts.push(b);
+                    i += 1;
+                }
+                for a in alts {
+                    let mut caps = Vec::new();
+                    let root = &pat.root[a as usize];
+                    w.at_root = true;
+                    w.node(node, root, depth, &mut caps, &mut |w, caps, last, at| {
+                        if w.all_preds_hold(caps) {
+                            found.push((caps.clone(), last, at));
+                        }
+                    });
+                    if w.late {
+                        return None;
+                    }
+                }
+                keep_longest(&mut found);
+                for (captures, last, at) in found.drain(..) {
+                    let seq = out.len();
+                    // A query cursor finishes a match at its last node, in the walk's order
+                    // (start, then outer first), and the matches finishing at one node in the
+                    // order of where they started, then of pattern.
+                    let finish = (last.start_byte(), Reverse(last.end_byte()), at);
+                    out.push(Found {
+                        pattern: p,
+                        captures,
+                        order: (finish.0, finish.1, finish.2, depth, p, seq),
+                    });
+                }
+            }
+        }
+        if walk.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if walk.goto_next_sibling() {
+                break;
+            }
+            if !walk.goto_parent() {
+                out.sort_by_key(|f| f.order);
+                return Some(out);
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// Drops a match whose captures equal an earlier one's or are contained in another's: what the
+/// query cursor's longest-match rule leaves of one pattern's matches at one node.
+fn keep_longest(found: &mut Vec<(Vec<QueryCapture>, Node, u32)>) {
+    if found.len() < 2 {
+        return;
+    }
+    let set = |c: &[QueryCapture]| {
+        let mut v: Vec<(usize, u32)> = c.iter().map(|c| (c.node.id(), c.index)).collect();
+        v.sort_unstable();
+        v
+    };
+    let sets: Vec<_> = found.iter().map(|(c, _, _)| set(c)).collect();
+    let contains = |a: &[(usize, u32)], b: &[(usize, u32)]| b.iter().all(|x| a.contains(x));
+    let mut keep = vec![true; found.len()];
+    for i in 0..found.len() {
+        for j in 0..found.len() {
+            if i == j || !keep[j] {
+                continue;
+            }
+            let dropped = if sets[i] == sets[j] {
+                j < i
+            } else {
+                contains(&sets[j], &sets[i])
+            };
+            if dropped {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut k = keep.into_iter();
+    found.retain(|_| k.next().unwrap_or(true));
+}
+
+impl<'t> Walker<'_, 't> {
+    fn tick(&mut self) -> bool {
+        self.ops = self.ops.wrapping_add(1);
+        if self.ops.is_multiple_of(4096) && Instant::now() > self.deadline {
+            self.late = true;
+        }
+        self.late
+    }
+
+    /// Matches `node` (at `depth`) against `np`, calling `then` for every way it fits.
+    fn node(
+        &mut self,
+        node: Node<'t>,
+        np: &NodePat,
+        depth: u32,
+        caps: &mut Vec<QueryCapture<'t>>,
+        then: &mut Then<'_, 't>,
+    ) {
+        let root = std::mem::take(&mut self.at_root);
+        if self.tick() || !fits(node, np) {
+            return;
+        }
+        let len = caps.len();
+        for &index in &np.caps {
+            caps.push(QueryCapture { node, index });
+        }
+        if self.preds_bound_hold(caps, len) {
+            if np.children.is_empty() {
+                then(self, caps, node, depth);
+            } else {
+                // A root node's children are read once for all the patterns rooted at its type.
+                let cached = root && self.root_kids == Some(node.id());
+                if root && !cached {
+                    self.kids.clear();
+                    self.root_kids = Some(node.id());
+                }
+                let start = if root { 0 } else { self.kids.len() };
+                self.cursor.reset(node);
+                if !cached && self.cursor.goto_first_child() {
+                    loop {
+                        let n = self.cursor.node();
+                        self.kids.push(Kid {
+                            node: n,
+                            field: self.cursor.field_id().map_or(0, |f| f.get()),
+                            named: n.is_named(),
+                        });
+                        if !self.cursor.goto_next_sibling() {
+                            break;
+                        }
+                    }
+                }
+                let end = self.kids.len();
+                let level = Level {
+                    parent: node,
+                    end,
+                    depth: depth + 1,
+                };
+                self.steps(level, start, &np.children, false, caps, (node, depth), then);
+                if !root {
+                    self.kids.truncate(start);
+                }
+            }
+        }
+        caps.truncate(len);
+    }
+
+    /// Matches `steps` against the children `kids[from..level.end]`, in order. `seeking`: the
+    /// previous step was `_` and this one is anchored, so it must match the very next sibling.
+    #[allow(clippy::too_many_arguments)]
+    fn steps(
+        &mut self,
+        level: Level<'t>,
+        from: usize,
+        steps: &[Step],
+        seeking: bool,
+        caps: &mut Vec<QueryCapture<'t>>,
+        last: (Node<'t>, u32),
+        then: &mut Then<'_, 't>,
+    ) {
+        let Some((step, rest)) = steps.split_first() else {
+            then(self, caps, last.0, last.1);
+            return;
+        };
+        let end = level.end;
+        for alt in &step.alts {
+            for j in from..end {
+                if self.late {
+                    return;
+                }
+                let kid = self.kids[j];
+                let later = j + 1 < end;
+                let later_can_match = later && !((step.immediate && kid.named) || seeking);
+                let does_match = alt.field.is_none_or(|f| f.get() == kid.field)
+                    && fits(kid.node, alt)
+                    && (!step.last || self.is_last(level.parent, kid.node));
+                if !does_match {
+                    if !later_can_match {
+                        break;
+                    }
+                    continue;
+                }
+                let fork = later_can_match && alt.forks;
+                let next_seeking =
+                    alt.kind == Kind::Any && rest.first().is_some_and(|s| s.immediate);
+                self.node(
+                    kid.node,
+                    alt,
+                    level.depth,
+                    caps,
+                    &mut |w, caps, done, at| {
+                        w.steps(level, j + 1, rest, next_seeking, caps, (done, at), then)
+                    },
+                );
+                if !fork {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Does tree-sitter take `kid` as the last child of `parent` (no named sibling after it),
+    /// for a last-child anchor? Asked of tree-sitter itself: which siblings it counts depends on
+    /// the hidden nodes between parent and child (a comment after a trailing comma counts in
+    /// PHP's argument lists and not in Ruby's), which the public API does not show.
+    fn is_last(&mut self, parent: Node<'t>, kid: Node<'t>) -> bool {
+        if self
+            .last_kids
+            .as_ref()
+            .is_none_or(|(id, _)| *id != parent.id())
+        {
+            let query = self
+                .index
+                .last_child
+                .get_or_init(|| Query::new(&self.index.grammar, "(_ _ @last .)").ok());
+            let mut ids = Vec::new();
+            if let Some(query) = query {
+                let mut cursor = QueryCursor::new();
+                cursor.set_max_start_depth(Some(0));
+                let mut m = cursor.matches(query, parent, self.src);
+                while let Some(m) = m.next() {
+                    ids.extend(m.captures.iter().map(|c| c.node.id()));
+                }
+            }
+            self.last_kids = Some((parent.id(), ids));
+        }
+        self.last_kids
+            .as_ref()
+            .is_some_and(|(_, ids)| ids.contains(&kid.id()))
+    }
+
+    /// Checks the predicates whose captures are all bound and one of which was bound from
+    /// `caps[new..]` on: the others wait (a predicate on a capture never bound holds).
+    fn preds_bound_hold(&self, caps: &[QueryCapture<'t>], new: usize) -> bool {
+        if caps.len() == new {
+            return true;
+        }
+        let fresh = |i: u32| caps[new..].iter().any(|c| c.index == i);
+        let bound = |i: u32| caps.iter().any(|c| c.index == i);
+        self.preds.iter().all(|p| match p.captures() {
+            (a, None) => !fresh(a) || self.holds(p, caps),
+            (a, Some(b)) => {
+                !(fresh(a) || fresh(b)) || !(bound(a) && bound(b)) || self.holds(p, caps)
+            }
+        })
+    }
+
+    fn all_preds_hold(&self, caps: &[QueryCapture<'t>]) -> bool {
+        self.preds.iter().all(|p| self.holds(p, caps))
+    }
+
+    /// One predicate on a finished (or partial, if its captures are bound) match, as
+    /// tree-sitter's `satisfies_text_predicates` reads it.
+    fn holds(&self, p: &Pred, caps: &[QueryCapture<'t>]) -> bool {
+        let text = |i: u32| {
+            caps.iter()
+                .find(|c| c.index == i)
+                .map(|c| self.src.get(c.node.byte_range()).unwrap_or(&[]))
+        };
+        match p {
+            Pred::EqStr(a, s, pos) => text(*a).is_none_or(|t| (t == &s[..]) == *pos),
+            Pred::EqCap(a, b, pos) => match (text(*a), text(*b)) {
+                (Some(x), Some(y)) => (x == y) == *pos,
+                (None, None) => true,
+                _ => false,
+            },
+            Pred::Match(a, re, pos) => text(*a).is_none_or(|t| re.is_match(t) == *pos),
+            Pred::AnyOf(a, vals, pos) => {
+                text(*a).is_none_or(|t| vals.iter().any(|v| &v[..] == t) == *pos)
+            }
+        }
+    }
+}
+
+/// Does `node` itself (not its children) fit `np`?
+fn fits(node: Node, np: &NodePat) -> bool {
+    let kind_ok = match np.kind {
+        Kind::Sym(s) => node.kind_id() == s,
+        Kind::Named => node.is_named() && !node.is_error(),
+        Kind::Any => !node.is_error(),
+    };
+    kind_ok
+        && np.negated.iter().all(|&f| {
+            std::num::NonZeroU16::new(f).is_none_or(|f| node.child_by_field_id(f.get()).is_none())
+        })
+}
