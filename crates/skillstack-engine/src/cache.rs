@@ -54,7 +54,15 @@ pub fn digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Not `format!` per byte: a warm re-run hashes every file and every cache line, and
+    // formatting took more of its time than hashing.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// The loaded cache of one project, and the entries this audit used or made.
@@ -127,16 +135,17 @@ impl Cache {
 
     /// Writes the cache back: this audit's entries, plus older ones up to twice as many plus
     /// 100,000 (so a pre-commit run on a few files keeps the whole tree's entries, while entries
-    /// of deleted or edited files do not pile up forever). Not written when nothing changed.
-    /// Failures are ignored.
+    /// of deleted or edited files do not pile up forever). Not written when that would write
+    /// the same entries again: every entry this audit used was already there and the older
+    /// ones fit. Failures are ignored.
     pub fn save(self) {
         let used = self.used.into_inner().unwrap_or_else(|p| p.into_inner());
+        let budget = used.len() * 2 + 100_000;
         let unchanged =
-            used.len() == self.old.len() && used.iter().all(|(k, v)| self.old.get(k) == Some(v));
+            self.old.len() <= budget && used.iter().all(|(k, v)| self.old.get(k) == Some(v));
         if unchanged {
             return;
         }
-        let budget = used.len() * 2 + 100_000;
         let mut keep: Vec<(&String, &String)> = used.iter().collect();
         let mut old: Vec<(&String, &String)> = self
             .old
@@ -306,4 +315,52 @@ impl Entry {
 
 fn position((line, column): (usize, usize)) -> Position {
     Position { line, column }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0xab, 0x7f, 0x10]), "00ab7f10");
+        // SHA-256 of the empty list: of nothing at all.
+        assert_eq!(
+            digest([]),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    /// A warm re-run that used only entries already there leaves the file alone, stale entries
+    /// and all; a run that adds one rewrites it.
+    #[test]
+    fn an_unchanged_cache_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/project");
+        let open = || Cache::open(dir.path(), root, "ctx".into());
+        let a = FileAnalysis::default();
+        let c = open();
+        c.put("k1".into(), &a);
+        c.put("k2".into(), &a);
+        c.save();
+        let file = open().file;
+        let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Uses one of two entries: the other is stale, and kept without a rewrite.
+        let c = open();
+        assert!(c.get("k1", "").is_some());
+        c.save();
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            written
+        );
+        let c = open();
+        c.put("k3".into(), &a);
+        c.save();
+        assert_ne!(
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            written
+        );
+        assert_eq!(open().old.len(), 3);
+    }
 }

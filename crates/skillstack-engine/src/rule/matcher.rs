@@ -33,9 +33,9 @@
 use std::ops::Range;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::Regex;
 use tree_sitter::{Node, Query, QueryCapture, QueryErrorKind};
 
+use super::lazyre::LazyRegex;
 use super::Confidence;
 use crate::lang::{Lang, LangFamily};
 use crate::predicates::{BoolPredicate, PredCtx, ValueFn};
@@ -90,8 +90,8 @@ fn cerr(span: &Range<usize>, message: String, label: &str, help: Option<&str>) -
 struct Condition {
     capture: String,
     value: ValueFn,
-    regex: Option<Regex>,
-    not_regex: Option<Regex>,
+    regex: Option<LazyRegex>,
+    not_regex: Option<LazyRegex>,
     is: Option<(BoolPredicate, bool)>,
     bind: Option<String>,
     /// The message of a related location at where the value came from.
@@ -268,11 +268,11 @@ impl Matcher {
 
         let mut conditions = Vec::new();
         for w in &spec.conditions {
-            conditions.push(compile_condition(w, &capture_names)?);
+            conditions.push(compile_condition(w, &capture_names, check_query)?);
         }
         let mut confidence_when = Vec::new();
         for (w, c) in &spec.confidence_when {
-            confidence_when.push((compile_condition(w, &capture_names)?, *c));
+            confidence_when.push((compile_condition(w, &capture_names, check_query)?, *c));
         }
 
         Ok(Matcher {
@@ -458,7 +458,12 @@ pub(crate) fn capture_names_in(query: &str) -> Vec<String> {
     names
 }
 
-fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Condition, CompileError> {
+/// `eager`: compile the regexes now (rule files from disk), not on first use (built-in rules).
+fn compile_condition(
+    w: &WhereSpec,
+    capture_names: &[String],
+    eager: bool,
+) -> Result<Condition, CompileError> {
     let (cap, cap_span) = &w.capture;
     if !capture_names.contains(cap) {
         return Err(unknown_capture(cap, cap_span, capture_names));
@@ -474,8 +479,8 @@ fn compile_condition(w: &WhereSpec, capture_names: &[String]) -> Result<Conditio
             )
         })?,
     };
-    let regex = compile_regex(&w.regex)?;
-    let not_regex = compile_regex(&w.not_regex)?;
+    let regex = compile_regex(&w.regex, eager)?;
+    let not_regex = compile_regex(&w.not_regex, eager)?;
     let pred = |p: &Option<(String, Range<usize>)>| -> Result<Option<BoolPredicate>, CompileError> {
         match p {
             None => Ok(None),
@@ -601,25 +606,26 @@ fn unknown_capture(name: &str, span: &Range<usize>, known: &[String]) -> Compile
     )
 }
 
-fn compile_regex(r: &Option<(String, Range<usize>)>) -> Result<Option<Regex>, CompileError> {
+fn compile_regex(
+    r: &Option<(String, Range<usize>)>,
+    eager: bool,
+) -> Result<Option<LazyRegex>, CompileError> {
     match r {
         None => Ok(None),
+        Some((pat, _)) if !eager => Ok(Some(LazyRegex::deferred(pat))),
         // Should the ASCII spelling not compile (none of the rewrites can make a valid pattern
         // invalid), the pattern as written is used: its error, if any, quotes the rule's text.
-        Some((pat, span)) => Regex::new(&super::ascii::ascii_classes(pat))
-            .or_else(|_| Regex::new(pat))
-            .map(Some)
-            .map_err(|e| {
-                cerr(
-                    span,
-                    format!(
-                        "invalid regex: {}",
-                        e.to_string().lines().last().unwrap_or("")
-                    ),
-                    "invalid regex",
-                    Some("regexes use Rust `regex` syntax (no look-around or back-references)"),
-                )
-            }),
+        Some((pat, span)) => LazyRegex::eager(pat).map(Some).map_err(|e| {
+            cerr(
+                span,
+                format!(
+                    "invalid regex: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+                "invalid regex",
+                Some("regexes use Rust `regex` syntax (no look-around or back-references)"),
+            )
+        }),
     }
 }
 

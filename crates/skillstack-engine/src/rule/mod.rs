@@ -6,6 +6,7 @@
 //! with the file, the span and what to do.
 
 mod ascii;
+mod lazyre;
 pub mod load;
 pub mod matcher;
 pub mod meta;

@@ -103,6 +103,7 @@ pub(crate) fn read(lang: &Language, text: &str) -> R<Patterns> {
         i: 0,
         names: Vec::new(),
         preds: Vec::new(),
+        depth: 0,
     };
     let mut patterns = Vec::new();
     loop {
@@ -146,6 +147,9 @@ struct Reader<'a> {
     i: usize,
     names: Vec<String>,
     preds: Vec<RawPred>,
+    /// How deep the reader is in nested patterns: bounded, so that a pathological query cannot
+    /// exhaust the stack here or in the matcher.
+    depth: u32,
 }
 
 impl Reader<'_> {
@@ -246,6 +250,16 @@ impl Reader<'_> {
 
     /// One pattern and its suffixes, as the alternatives of one step.
     fn pattern(&mut self) -> R<Vec<NodePat>> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        self.depth += 1;
+        let alts = self.pattern_inner();
+        self.depth -= 1;
+        alts
+    }
+
+    fn pattern_inner(&mut self) -> R<Vec<NodePat>> {
         let mut alts = match self.peek() {
             b'[' => {
                 self.eat(b'[')?;
@@ -475,6 +489,9 @@ impl Reader<'_> {
     }
 }
 
+/// Patterns nested deeper than this are left to tree-sitter (no rule comes close).
+const MAX_DEPTH: u32 = 100;
+
 fn leaf(kind: Kind) -> NodePat {
     NodePat {
         kind,
@@ -483,5 +500,102 @@ fn leaf(kind: Kind) -> NodePat {
         negated: Vec::new(),
         children: Vec::new(),
         forks: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    fn ruby(q: &str) -> R<Patterns> {
+        read(&Lang::Ruby.grammar(), q)
+    }
+
+    #[test]
+    fn reads_what_the_rules_use() {
+        let p = ruby(
+            r#"; a comment
+((call
+   receiver: [(constant) (scope_resolution)] @model
+   method: (identifier) @method
+   !block
+   arguments: (argument_list . (_) @first _ .)) @call
+ (#any-of? @method "find" "find_by")
+ (#not-eq? @model "Rails"))
+(pair key: (hash_key_symbol) @key value: (_)) @pair
+[(unless condition: (identifier) @var) (if) @var] @if
+((identifier) @x (#match? @x "^t\\\"ok"))"#,
+        )
+        .unwrap();
+        assert_eq!(p.patterns.len(), 4);
+        assert_eq!(
+            p.capture_names,
+            ["model", "method", "first", "call", "key", "pair", "var", "if", "x"]
+        );
+        let call = &p.patterns[0];
+        assert_eq!(call.root.len(), 1);
+        assert_eq!(call.preds.len(), 2);
+        let root = &call.root[0];
+        assert_eq!(root.caps, [3]);
+        assert_eq!(root.negated.len(), 1);
+        let steps: Vec<_> = root.children.iter().map(|s| s.alts.len()).collect();
+        assert_eq!(steps, [2, 1, 1]);
+        let args = &root.children[2].alts[0].children;
+        assert!(args[0].immediate && !args[0].last && args[0].alts[0].kind == Kind::Named);
+        assert!(!args[1].immediate && args[1].last && args[1].alts[0].kind == Kind::Any);
+        // A step with no captures and no children takes the first sibling that fits.
+        assert!(!args[1].alts[0].forks && args[0].alts[0].forks);
+        assert_eq!(p.patterns[2].root.len(), 2);
+        assert!(p.patterns[2].root.iter().all(|n| n.caps.contains(&7)));
+        let Pred::Match(_, re, true) = &p.patterns[3].preds[0] else {
+            panic!()
+        };
+        assert_eq!(re.as_str(), "^t\\\"ok");
+        assert_eq!(
+            &text_at(&p, 1),
+            "(pair key: (hash_key_symbol) @key value: (_)) @pair"
+        );
+    }
+
+    fn text_at(p: &Patterns, i: usize) -> String {
+        let q = r#"; a comment
+((call
+   receiver: [(constant) (scope_resolution)] @model
+   method: (identifier) @method
+   !block
+   arguments: (argument_list . (_) @first _ .)) @call
+ (#any-of? @method "find" "find_by")
+ (#not-eq? @model "Rails"))
+(pair key: (hash_key_symbol) @key value: (_)) @pair
+"#;
+        q[p.patterns[i].range.clone()].trim_end().to_string()
+    }
+
+    /// Anything else goes to tree-sitter: quantifiers, sibling sequences, directives, the
+    /// `any-` predicates, supertypes, unknown names, wildcard roots, deep nesting.
+    #[test]
+    fn leaves_the_rest_to_tree_sitter() {
+        for q in [
+            "(call (argument_list (integer)+ @n))",
+            "(call (identifier)? @n)",
+            "((comment) (method) @m)",
+            "((call) @c (#set! kind \"x\"))",
+            "((identifier) @a (#any-eq? @a \"x\"))",
+            "((identifier) @a (#is? @a local))",
+            "((identifier) @a (#eq? @b \"x\"))",
+            "(no_such_node)",
+            "(call nope: (identifier))",
+            "(_ (identifier)) @x",
+            "(ERROR) @e",
+            "(call",
+            "(call \"unterminated)",
+        ] {
+            assert!(ruby(q).is_err(), "{q}");
+        }
+        let deep = "(call ".repeat(500) + &")".repeat(500);
+        assert!(ruby(&deep).is_err());
+        let js = read(&Lang::JavaScript.grammar(), "(expression) @e");
+        assert!(js.is_err(), "supertypes");
     }
 }

@@ -1,18 +1,21 @@
-//! One query per grammar: the queries of every matcher that runs on a grammar, compiled together
-//! into a single tree-sitter query, so that a file's tree is walked once for all rules instead
-//! of once per matcher. Compiled lazily, the first time a file of the grammar needs it, so that
-//! an audit of a few files pays only for the grammars it meets.
+//! One plan per grammar: the queries of every matcher that runs on a grammar, put together so
+//! that a file's tree is walked once for all rules instead of once per matcher. Built lazily,
+//! the first time a file of the grammar needs it, so that an audit of a few files pays only for
+//! the grammars it meets.
 //!
-//! A match is handed back to the matcher that owns its pattern (found from where the pattern
-//! starts in the combined text), which checks its conditions exactly as it would on its own.
+//! The queries [`super::pattern`] reads (every built-in one) run on the rules' own matcher,
+//! [`super::walk`]: nothing to compile, each pattern tried once at each node of its root type.
+//! The others are compiled together into one tree-sitter query. Either way a match is handed
+//! back to the matcher that owns its pattern (found from where the pattern starts in the
+//! combined text), which checks its conditions exactly as it would on its own.
 //!
 //! Most files cannot match most patterns: a pattern that needs `#eq? @m "find"` never matches a
 //! file without `find` (see [`super::prefilter`]). A file none of whose patterns can match is
-//! not walked at all. Otherwise it runs the smallest compiled query that holds every pattern its
-//! text and path allow, and only those patterns' matches count. Compiling a query costs about
-//! as much as walking a few megabytes with it (tree-sitter analyses the grammar's parse table
-//! for every new query: 30–120 ms), and a real app's files ask for hundreds of different sets
-//! (dub: 416), so a set gets its own query only once files needing exactly it add up to
+//! not walked at all, and only the patterns its text and path allow run. On tree-sitter's engine
+//! that means the smallest compiled query that holds every such pattern: compiling a query costs
+//! about as much as walking a few megabytes with it (tree-sitter analyses the grammar's parse
+//! table for every new query: 30–120 ms), and a real app's files ask for hundreds of different
+//! sets (dub: 416), so a set gets its own query only once files needing exactly it add up to
 //! [`SUBSET_DEMAND_BYTES`]; until then it shares a larger one, at worst the full query.
 
 use std::collections::HashMap;

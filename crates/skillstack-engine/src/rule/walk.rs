@@ -136,10 +136,19 @@ pub(crate) fn matches<'t>(
             return None;
         }
         if depth <= max_start_depth {
-            let candidates = index.by_kind.get(node.kind_id() as usize);
+            let candidates: &[(u32, u32)] = index
+                .by_kind
+                .get(node.kind_id() as usize)
+                .map_or(&[], |c| c);
             let mut i = 0;
-            while let Some(&(p, a)) = candidates.and_then(|c| c.get(i)) {
-                i += 1;
+            while i < candidates.len() {
+                // All the root alternatives of one pattern this node's type fits, together:
+                // duplicates are dropped across them. (Consecutive entries hold them.)
+                let first = i;
+                let p = candidates[i].0;
+                while i < candidates.len() && candidates[i].0 == p {
+                    i += 1;
+                }
                 let p = p as usize;
                 if !allowed(p) {
                     continue;
@@ -147,17 +156,7 @@ pub(crate) fn matches<'t>(
                 let pat = &patterns.patterns[p];
                 w.preds = &pat.preds;
                 found.clear();
-                // All the root alternatives this node fits, together: duplicates are dropped
-                // across them. (Consecutive entries of `by_kind` hold them.)
-                let mut alts = vec![a];
-                while let Some(&(q, b)) = candidates.and_then(|c| c.get(i)) {
-                    if q as usize != p {
-                        break;
-                    }
-                    alts.push(b);
-                    i += 1;
-                }
-                for a in alts {
+                for &(_, a) in &candidates[first..i] {
                     let mut caps = Vec::new();
                     let root = &pat.root[a as usize];
                     w.at_root = true;
