@@ -499,7 +499,12 @@ impl RuleSet {
         let Some(found) = found else {
             return false;
         };
-        for f in found {
+        for (i, f) in found.into_iter().enumerate() {
+            // The conditions count against the file's time budget too: a file with thousands of
+            // matches can make an entry-point lookup per match add up.
+            if i % 64 == 63 && Instant::now() > deadline {
+                return false;
+            }
             let owner = own.pattern_owner.get(f.pattern);
             let Some((ri, mi, slots)) = owner.and_then(|o| own.owners.get(*o)) else {
                 continue;

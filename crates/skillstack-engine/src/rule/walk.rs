@@ -11,9 +11,8 @@
 //! finishes, then the depth where it starts, then pattern).
 
 use std::cmp::Reverse;
-use std::time::Instant;
-
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use tree_sitter::{
     Language, Node, Query, QueryCapture, QueryCursor, StreamingIterator, Tree, TreeCursor,
@@ -202,32 +201,31 @@ pub(crate) fn matches<'t>(
 }
 
 /// Drops a match whose captures equal an earlier one's or are contained in another's: what the
-/// query cursor's longest-match rule leaves of one pattern's matches at one node.
+/// query cursor's longest-match rule leaves of one pattern's matches at one node. A pattern at
+/// the root of a file may match thousands of times there (one per export), so equal sets are
+/// found by hashing, and containment is only looked for in larger sets.
 fn keep_longest(found: &mut Vec<(Vec<QueryCapture>, Node, u32)>) {
     if found.len() < 2 {
         return;
     }
-    let set = |c: &[QueryCapture]| {
-        let mut v: Vec<(usize, u32)> = c.iter().map(|c| (c.node.id(), c.index)).collect();
-        v.sort_unstable();
-        v
-    };
-    let sets: Vec<_> = found.iter().map(|(c, _, _)| set(c)).collect();
-    let contains = |a: &[(usize, u32)], b: &[(usize, u32)]| b.iter().all(|x| a.contains(x));
-    let mut keep = vec![true; found.len()];
-    for i in 0..found.len() {
-        for j in 0..found.len() {
-            if i == j || !keep[j] {
-                continue;
-            }
-            let dropped = if sets[i] == sets[j] {
-                j < i
-            } else {
-                contains(&sets[j], &sets[i])
-            };
-            if dropped {
-                keep[i] = false;
-                break;
+    let sets: Vec<Vec<(usize, u32)>> = found
+        .iter()
+        .map(|(c, _, _)| {
+            let mut v: Vec<(usize, u32)> = c.iter().map(|c| (c.node.id(), c.index)).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut keep: Vec<bool> = sets.iter().map(|s| seen.insert(s.as_slice())).collect();
+    let sizes: std::collections::BTreeSet<usize> = sets.iter().map(Vec::len).collect();
+    if sizes.len() > 1 {
+        for i in 0..sets.len() {
+            if keep[i] {
+                let contained = sets.iter().any(|b| {
+                    b.len() > sets[i].len() && sets[i].iter().all(|x| b.binary_search(x).is_ok())
+                });
+                keep[i] = !contained;
             }
         }
     }

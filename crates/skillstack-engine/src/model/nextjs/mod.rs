@@ -532,7 +532,22 @@ impl NextApp {
         if containing.is_empty() {
             return out;
         }
-        for (exported, local) in &m.exports {
+        // The exports that can reach the code: those of the containing functions, and those
+        // whose function calls another of the file — not every export of the file, which may
+        // have thousands, for every match in it. In export-name order, as the exports map.
+        let mut candidates: Vec<(&String, &String)> = Vec::new();
+        for c in &containing {
+            if let Some((local, names)) = m.exports_of.get_key_value(*c) {
+                candidates.extend(names.iter().map(|e| (e, local)));
+            }
+        }
+        candidates.extend(m.calling_exports.iter().map(|(e, l)| (e, l)));
+        candidates.sort();
+        candidates.dedup();
+        for (exported, local) in candidates {
+            if !self.reaches(&m, local, &containing) {
+                continue;
+            }
             let label = match kind {
                 FileKind::RouteHandler if VERBS.contains(&exported.as_str()) => {
                     format!("{exported} {route}")
@@ -544,9 +559,6 @@ impl NextApp {
                 }
                 _ => continue,
             };
-            if !self.reaches(&m, local, &containing) {
-                continue;
-            }
             let mut seen = HashSet::new();
             let ev = self.fn_evidence(&abs, &m, local, IMPORT_DEPTH, &mut seen);
             let upstream = !ev.user
@@ -584,6 +596,9 @@ impl NextApp {
     /// Does the top-level function `from` run any of `targets` (itself, or through same-file
     /// calls)?
     fn reaches(&self, m: &Module, from: &str, targets: &[&str]) -> bool {
+        if targets.contains(&from) {
+            return true;
+        }
         let mut seen: HashSet<&str> = HashSet::new();
         let mut stack = vec![from];
         while let Some(f) = stack.pop() {
