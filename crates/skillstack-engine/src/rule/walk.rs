@@ -158,6 +158,9 @@ pub(crate) fn matches<'t>(
                 for &(_, a) in &candidates[first..i] {
                     let mut caps = Vec::new();
                     let root = &pat.root[a as usize];
+                    if !fits(node, root) {
+                        continue;
+                    }
                     w.at_root = true;
                     w.node(node, root, depth, &mut caps, &mut |w, caps, last, at| {
                         if w.all_preds_hold(caps) {
@@ -242,7 +245,8 @@ impl<'t> Walker<'_, 't> {
         self.late
     }
 
-    /// Matches `node` (at `depth`) against `np`, calling `then` for every way it fits.
+    /// Matches `node` (at `depth`), which `fits` `np` itself, against `np`'s captures,
+    /// predicates and children, calling `then` for every way it fits.
     fn node(
         &mut self,
         node: Node<'t>,
@@ -252,7 +256,7 @@ impl<'t> Walker<'_, 't> {
         then: &mut Then<'_, 't>,
     ) {
         let root = std::mem::take(&mut self.at_root);
-        if self.tick() || !fits(node, np) {
+        if self.tick() {
             return;
         }
         let len = caps.len();
@@ -270,8 +274,7 @@ impl<'t> Walker<'_, 't> {
                     self.root_kids = Some(node.id());
                 }
                 let start = if root { 0 } else { self.kids.len() };
-                self.cursor.reset(node);
-                if !cached && self.cursor.goto_first_child() {
+                if !cached && self.reset_to_first_child(node) {
                     loop {
                         let n = self.cursor.node();
                         self.kids.push(Kid {
@@ -297,6 +300,11 @@ impl<'t> Walker<'_, 't> {
             }
         }
         caps.truncate(len);
+    }
+
+    fn reset_to_first_child(&mut self, node: Node<'t>) -> bool {
+        self.cursor.reset(node);
+        self.cursor.goto_first_child()
     }
 
     /// Matches `steps` against the children `kids[from..level.end]`, in order. `seeking`: the
