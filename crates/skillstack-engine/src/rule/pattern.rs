@@ -508,14 +508,8 @@ mod tests {
     use super::*;
     use crate::lang::Lang;
 
-    fn ruby(q: &str) -> R<Patterns> {
-        read(&Lang::Ruby.grammar(), q)
-    }
-
-    #[test]
-    fn reads_what_the_rules_use() {
-        let p = ruby(
-            r#"; a comment
+    /// Patterns shaped like the built-in rules'.
+    const RULES_LIKE: &str = r#"; a comment
 ((call
    receiver: [(constant) (scope_resolution)] @model
    method: (identifier) @method
@@ -525,9 +519,15 @@ mod tests {
  (#not-eq? @model "Rails"))
 (pair key: (hash_key_symbol) @key value: (_)) @pair
 [(unless condition: (identifier) @var) (if) @var] @if
-((identifier) @x (#match? @x "^t\\\"ok"))"#,
-        )
-        .unwrap();
+((identifier) @x (#match? @x "^t\\\"ok"))"#;
+
+    fn ruby(q: &str) -> R<Patterns> {
+        read(&Lang::Ruby.grammar(), q)
+    }
+
+    #[test]
+    fn reads_what_the_rules_use() {
+        let p = ruby(RULES_LIKE).unwrap();
         assert_eq!(p.patterns.len(), 4);
         assert_eq!(
             p.capture_names,
@@ -559,17 +559,9 @@ mod tests {
     }
 
     fn text_at(p: &Patterns, i: usize) -> String {
-        let q = r#"; a comment
-((call
-   receiver: [(constant) (scope_resolution)] @model
-   method: (identifier) @method
-   !block
-   arguments: (argument_list . (_) @first _ .)) @call
- (#any-of? @method "find" "find_by")
- (#not-eq? @model "Rails"))
-(pair key: (hash_key_symbol) @key value: (_)) @pair
-"#;
-        q[p.patterns[i].range.clone()].trim_end().to_string()
+        RULES_LIKE[p.patterns[i].range.clone()]
+            .trim_end()
+            .to_string()
     }
 
     /// Anything else goes to tree-sitter: quantifiers, sibling sequences, directives, the

@@ -358,23 +358,19 @@ impl Prefilter {
     /// The query of exactly these patterns, or `None` if it does not compile (never for
     /// patterns that compiled together).
     fn compile(&self, rules: &RuleSet, lang: Lang, keep: &[usize]) -> Option<PlanQuery> {
-        let mut text = String::new();
-        let mut parts = Vec::new();
+        let mut c = Combined::default();
         for &p in keep {
             let (owner, range, _) = &self.patterns[p];
             let (ri, mi, _) = self.parts.get(*owner)?;
-            let start = text.len();
-            text.push_str(self.text.get(range.clone())?);
-            text.push('\n');
-            parts.push((*ri, *mi, start..text.len()));
+            c.push(*ri, *mi, self.text.get(range.clone())?);
         }
-        let query = Query::new(&lang.grammar(), &text).ok()?;
+        let query = Query::new(&lang.grammar(), &c.text).ok()?;
         // Each range holds exactly one pattern of the full query; anything else would make
         // `global` wrong.
         if query.pattern_count() != keep.len() {
             return None;
         }
-        Some(PlanQuery::new(rules, query, &parts, keep.to_vec()))
+        Some(PlanQuery::new(rules, query, &c.parts, keep.to_vec()))
     }
 }
 
@@ -584,6 +580,12 @@ mod tests {
 
     /// Every matcher's hits in Ruby source `src`, as `run_matchers` files them.
     fn ruby_hits(set: &RuleSet, src: &str) -> Vec<Vec<Vec<Hit>>> {
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        run_ruby(set, src, far).expect("the walk finishes within an hour")
+    }
+
+    /// `run_matchers` on Ruby source `src`: the hits, or `None` if it stopped at `deadline`.
+    fn run_ruby(set: &RuleSet, src: &str, deadline: Instant) -> Option<Vec<Vec<Vec<Hit>>>> {
         let tree =
             crate::analyze::parse(Lang::Ruby, src, std::time::Duration::from_secs(5)).unwrap();
         let ctx = PredCtx {
@@ -596,13 +598,31 @@ mod tests {
             .iter()
             .map(|r| r.matchers.iter().map(|_| Vec::new()).collect())
             .collect();
-        let far = Instant::now() + std::time::Duration::from_secs(3600);
-        assert!(set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far));
-        hits
+        set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, deadline)
+            .then_some(hits)
     }
 
     fn rules_dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+    }
+
+    /// The built-in rules, read from `rules/` with every check.
+    fn built_in_set() -> RuleSet {
+        let checked = load_dir(&rules_dir()).unwrap_or_else(|e| panic!("{}", e[0].message));
+        let mut set = RuleSet::new();
+        for r in checked {
+            set.insert(r);
+        }
+        set
+    }
+
+    /// A Ruby rule of one matcher with `query` and placeholder metadata.
+    fn ruby_rule(id: &str, query: &str, origin: RuleOrigin) -> super::super::Rule {
+        let text = format!(
+            "id = \"{id}\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\nmessage = \"m\"\n\
+             why = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\nlanguage = \"ruby\"\nquery = '''{query}'''\n"
+        );
+        parse_rule("r.toml", &text, origin).unwrap()
     }
 
     /// The built-in rules skip tree-sitter's check at startup; this is that check.
@@ -651,11 +671,7 @@ mod tests {
     /// apps, checked locally).
     #[test]
     fn the_own_matcher_finds_what_tree_sitter_finds() {
-        let checked = load_dir(&rules_dir()).unwrap_or_else(|e| panic!("{}", e[0].message));
-        let mut set = RuleSet::new();
-        for r in checked {
-            set.insert(r);
-        }
+        let set = built_in_set();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut dirs = vec![root.join("fixtures")];
         if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
@@ -766,41 +782,18 @@ mod tests {
     /// Past the file's time budget the walk stops and says so.
     #[test]
     fn a_walk_past_its_deadline_stops() {
-        let checked = load_dir(&rules_dir()).unwrap_or_else(|e| panic!("{}", e[0].message));
-        let mut set = RuleSet::new();
-        for r in checked {
-            set.insert(r);
-        }
+        let set = built_in_set();
         let src = "x = find(1)\n".repeat(2000);
-        let tree =
-            crate::analyze::parse(Lang::Ruby, &src, std::time::Duration::from_secs(5)).unwrap();
-        let ctx = PredCtx {
-            lang: Lang::Ruby,
-            src: &src,
-            file: None,
-            project: None,
-        };
-        let mut hits: Vec<Vec<Vec<Hit>>> = set
-            .iter()
-            .map(|r| r.matchers.iter().map(|_| Vec::new()).collect())
-            .collect();
-        let past = Instant::now();
-        assert!(!set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, past));
+        assert!(run_ruby(&set, &src, Instant::now()).is_none());
         let far = Instant::now() + std::time::Duration::from_secs(3600);
-        assert!(set.run_matchers(&ctx, &tree, &|_, _| true, &mut hits, far));
+        assert!(run_ruby(&set, &src, far).is_some());
     }
 
     /// A query the rules' own matcher does not read (here: a `#set!` directive) runs on
     /// tree-sitter's engine, and only that matcher's; the others still run without it.
     #[test]
     fn a_matcher_the_own_reader_cannot_read_runs_on_tree_sitter_alone() {
-        let rule = |id: &str, query: &str| {
-            let text = format!(
-                "id = \"{id}\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\nmessage = \"m\"\n\
-                 why = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\nlanguage = \"ruby\"\nquery = '''{query}'''\n"
-            );
-            parse_rule("r.toml", &text, RuleOrigin::File("r.toml".into())).unwrap()
-        };
+        let rule = |id: &str, query: &str| ruby_rule(id, query, RuleOrigin::File("r.toml".into()));
         let mut set = RuleSet::new();
         set.insert(rule("a/own", "(call method: (identifier) @m) @c"));
         set.insert(rule(
@@ -894,14 +887,8 @@ mod tests {
 
     #[test]
     fn a_query_that_does_not_compile_silences_only_its_own_rule() {
-        let rule = |id: &str, query: &str| {
-            let text = format!(
-                "id = \"{id}\"\ntitle = \"t\"\nseverity = \"low\"\nconfidence = \"high\"\nmessage = \"m\"\n\
-                 why = \"w\"\nfix = \"f\"\nprompt = \"p\"\n[[match]]\nlanguage = \"ruby\"\nquery = '''{query}'''\n"
-            );
-            // Trusted, so that the broken query gets past loading.
-            parse_rule("r.toml", &text, RuleOrigin::Builtin("r".into())).unwrap()
-        };
+        // Trusted, so that the broken query gets past loading.
+        let rule = |id: &str, query: &str| ruby_rule(id, query, RuleOrigin::Builtin("r".into()));
         let mut set = RuleSet::new();
         set.insert(rule("a/broken", "(no_such_node) @x"));
         set.insert(rule("b/works", "(call method: (identifier) @m) @c"));
