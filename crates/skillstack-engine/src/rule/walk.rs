@@ -125,83 +125,71 @@ pub(crate) fn matches<'t>(
     };
     let mut out: Vec<Found<'t>> = Vec::new();
     let mut found: Vec<(Vec<QueryCapture<'t>>, Node<'t>, u32)> = Vec::new();
-    let mut walk = tree.walk();
-    let mut depth: u32 = 0;
+    // Pre-order, as a tree cursor walks; an explicit stack, for trees 100,000 levels deep.
+    let mut stack: Vec<(Node<'t>, u32)> = vec![(tree.root_node(), 0)];
     let mut seen: u32 = 0;
-    loop {
-        let node = walk.node();
+    while let Some((node, depth)) = stack.pop() {
         seen = seen.wrapping_add(1);
         if seen.is_multiple_of(1024) && Instant::now() > deadline {
             return None;
         }
-        if depth <= max_start_depth {
-            let candidates: &[(u32, u32)] = index
+        let candidates: &[(u32, u32)] = if depth <= max_start_depth {
+            index
                 .by_kind
                 .get(node.kind_id() as usize)
-                .map_or(&[], |c| c);
-            let mut i = 0;
-            while i < candidates.len() {
-                // All the root alternatives of one pattern this node's type fits, together:
-                // duplicates are dropped across them. (Consecutive entries hold them.)
-                let first = i;
-                let p = candidates[i].0;
-                while i < candidates.len() && candidates[i].0 == p {
-                    i += 1;
-                }
-                let p = p as usize;
-                if !allowed(p) {
-                    continue;
-                }
-                let pat = &patterns.patterns[p];
-                w.preds = &pat.preds;
-                found.clear();
-                for &(_, a) in &candidates[first..i] {
-                    let mut caps = Vec::new();
-                    let root = &pat.root[a as usize];
-                    if !fits(node, root) {
-                        continue;
-                    }
-                    w.at_root = true;
-                    w.node(node, root, depth, &mut caps, &mut |w, caps, last, at| {
-                        if w.all_preds_hold(caps) {
-                            found.push((caps.clone(), last, at));
-                        }
-                    });
-                    if w.late {
-                        return None;
-                    }
-                }
-                keep_longest(&mut found);
-                for (captures, last, at) in found.drain(..) {
-                    let seq = out.len();
-                    // A query cursor finishes a match at its last node, in the walk's order
-                    // (start, then outer first), and the matches finishing at one node in the
-                    // order of where they started, then of pattern.
-                    let finish = (last.start_byte(), Reverse(last.end_byte()), at);
-                    out.push(Found {
-                        pattern: p,
-                        captures,
-                        order: (finish.0, finish.1, finish.2, depth, p, seq),
-                    });
-                }
+                .map_or(&[], |c| c)
+        } else {
+            &[]
+        };
+        let child_count = node.child_count();
+        if candidates.iter().any(|&(p, _)| allowed(p as usize)) {
+            if child_count > 0 {
+                // The children, with their fields, read once: for the patterns rooted here
+                // (`Walker::node` finds them cached) and for the walk.
+                w.read_root_kids(node);
+            }
+            w.try_patterns(
+                patterns, candidates, allowed, node, depth, &mut found, &mut out,
+            );
+            if w.late {
+                return None;
+            }
+            if child_count > 0 && w.root_kids == Some(node.id()) {
+                stack.extend(w.kids.iter().rev().map(|k| (k.node, depth + 1)));
+                continue;
             }
         }
-        if walk.goto_first_child() {
-            depth += 1;
+        if child_count == 0 {
             continue;
         }
-        loop {
-            if walk.goto_next_sibling() {
-                break;
+        if child_count <= SMALL_PARENT {
+            // `Node::child` steps a light iterator from the first child: cheaper than a tree
+            // cursor's steps for a few children, quadratic for many.
+            for i in (0..child_count).rev() {
+                if let Some(kid) = node.child(i) {
+                    stack.push((kid, depth + 1));
+                }
             }
-            if !walk.goto_parent() {
-                out.sort_by_key(|f| f.order);
-                return Some(out);
+        } else {
+            let at = stack.len();
+            w.cursor.reset(node);
+            if w.cursor.goto_first_child() {
+                loop {
+                    stack.push((w.cursor.node(), depth + 1));
+                    if !w.cursor.goto_next_sibling() {
+                        break;
+                    }
+                }
             }
-            depth -= 1;
+            stack[at..].reverse();
         }
     }
+    out.sort_by_key(|f| f.order);
+    Some(out)
 }
+
+/// Parents with at most this many children have them read with [`Node::child`] by the walk.
+const SMALL_PARENT: usize = 16;
 
 /// Drops a match whose captures equal an earlier one's or are contained in another's: what the
 /// query cursor's longest-match rule leaves of one pattern's matches at one node. A pattern at
@@ -236,7 +224,92 @@ fn keep_longest(found: &mut Vec<(Vec<QueryCapture>, Node, u32)>) {
     found.retain(|_| k.next().unwrap_or(true));
 }
 
-impl<'t> Walker<'_, 't> {
+impl<'a, 't> Walker<'a, 't> {
+    /// Reads `node`'s children, with their fields, as the cached children of a pattern root.
+    fn read_root_kids(&mut self, node: Node<'t>) {
+        self.kids.clear();
+        self.root_kids = Some(node.id());
+        if self.reset_to_first_child(node) {
+            self.push_kids();
+        }
+    }
+
+    /// Pushes the cursor's node and its next siblings onto `kids`.
+    fn push_kids(&mut self) {
+        loop {
+            let n = self.cursor.node();
+            self.kids.push(Kid {
+                node: n,
+                field: self.cursor.field_id().map_or(0, |f| f.get()),
+                named: n.is_named(),
+            });
+            if !self.cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+
+    /// Tries at `node` every allowed pattern rooted at its type (`candidates`), and adds
+    /// their matches to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn try_patterns(
+        &mut self,
+        patterns: &'a Patterns,
+        candidates: &[(u32, u32)],
+        allowed: &dyn Fn(usize) -> bool,
+        node: Node<'t>,
+        depth: u32,
+        found: &mut Vec<(Vec<QueryCapture<'t>>, Node<'t>, u32)>,
+        out: &mut Vec<Found<'t>>,
+    ) {
+        let mut i = 0;
+        while i < candidates.len() {
+            // All the root alternatives of one pattern this node's type fits, together:
+            // duplicates are dropped across them. (Consecutive entries hold them.)
+            let first = i;
+            let p = candidates[i].0;
+            while i < candidates.len() && candidates[i].0 == p {
+                i += 1;
+            }
+            let p = p as usize;
+            if !allowed(p) {
+                continue;
+            }
+            let pat = &patterns.patterns[p];
+            self.preds = &pat.preds;
+            found.clear();
+            for &(_, a) in &candidates[first..i] {
+                let mut caps = Vec::new();
+                let root = &pat.root[a as usize];
+                if !fits(node, root) {
+                    continue;
+                }
+                self.at_root = true;
+                self.node(node, root, depth, &mut caps, &mut |w, caps, last, at| {
+                    if w.all_preds_hold(caps) {
+                        found.push((caps.clone(), last, at));
+                    }
+                });
+                if self.late {
+                    return;
+                }
+            }
+            keep_longest(found);
+            for (captures, last, at) in found.drain(..) {
+                let seq = out.len();
+                // A query cursor finishes a match at its last node, in the walk's order
+                // (start, then outer first), and the matches finishing at one node in the
+                // order of where they started, then of pattern.
+                let finish = (last.start_byte(), Reverse(last.end_byte()), at);
+                out.push(Found {
+                    pattern: p,
+                    captures,
+                    order: (finish.0, finish.1, finish.2, depth, p, seq),
+                });
+            }
+        }
+    }
+
     fn tick(&mut self) -> bool {
         self.ops = self.ops.wrapping_add(1);
         if self.ops.is_multiple_of(4096) && Instant::now() > self.deadline {
@@ -275,17 +348,7 @@ impl<'t> Walker<'_, 't> {
                 }
                 let start = if root { 0 } else { self.kids.len() };
                 if !cached && self.reset_to_first_child(node) {
-                    loop {
-                        let n = self.cursor.node();
-                        self.kids.push(Kid {
-                            node: n,
-                            field: self.cursor.field_id().map_or(0, |f| f.get()),
-                            named: n.is_named(),
-                        });
-                        if !self.cursor.goto_next_sibling() {
-                            break;
-                        }
-                    }
+                    self.push_kids();
                 }
                 let end = self.kids.len();
                 let level = Level {
