@@ -237,11 +237,13 @@ pub fn analyze_source(
         .filter_map(|r| Some((sel.all.position(&r.id)?, *r)))
         .collect();
     let mut wanted: Vec<Vec<bool>> = sel.all.iter().map(|_| Vec::new()).collect();
+    // The path as globs see it, prepared once for every matcher's globs.
+    let rel = globset::Candidate::new(ctx.rel);
     for (ri, rule) in &active {
         wanted[*ri] = rule
             .matchers
             .iter()
-            .map(|m| m.supports(ctx.lang) && m.applies_to_path(ctx.rel))
+            .map(|m| m.supports(ctx.lang) && m.applies_to_path(&rel))
             .collect();
     }
     let mut per_matcher: Vec<Vec<Vec<Hit>>> = wanted

@@ -303,9 +303,14 @@ impl Matcher {
     }
 
     /// Does this matcher run on a file at this (slash-separated, root-relative) path?
-    pub fn applies_to_path(&self, rel: &str) -> bool {
-        self.paths.as_ref().is_none_or(|g| g.is_match(rel))
-            && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(rel))
+    pub fn applies_to_path(&self, rel: &globset::Candidate) -> bool {
+        self.paths
+            .as_ref()
+            .is_none_or(|g| g.is_match_candidate(rel))
+            && !self
+                .exclude_paths
+                .as_ref()
+                .is_some_and(|g| g.is_match_candidate(rel))
     }
 
     /// Does this matcher run on files of this grammar?
@@ -313,12 +318,21 @@ impl Matcher {
         self.family.langs().contains(&lang)
     }
 
-    /// Literal groups every hit needs in the file's text: from `where` regexes on a capture's
-    /// own text or its enclosing class's (both parts of the file). A hit needs every condition.
+    /// Literal groups every hit needs in the file's text: from `where` regexes on a value that
+    /// is the text of one node of the file — a capture's own, its enclosing class's, a local
+    /// variable's definition, a bound value. A hit needs every condition.
     pub(crate) fn condition_literals(&self) -> Vec<Vec<String>> {
         self.conditions
             .iter()
-            .filter(|c| matches!(c.value, ValueFn::Text | ValueFn::EnclosingClass))
+            .filter(|c| {
+                matches!(
+                    c.value,
+                    ValueFn::Text
+                        | ValueFn::EnclosingClass
+                        | ValueFn::LocalValue
+                        | ValueFn::BindingValue
+                )
+            })
             .filter_map(|c| super::prefilter::regex_literals(c.regex.as_ref()?.as_str()))
             .collect()
     }

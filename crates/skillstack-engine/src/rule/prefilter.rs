@@ -12,14 +12,21 @@
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
+use super::pattern::{NodePat, Pattern, Pred};
+
 /// The strings one of which starts every match of `regex`, when the regex allows only a few
-/// (`\b(db|prisma)\.` gives `db`, `prisma`); `None` when it may match the empty string, starts
-/// with a class too wide to list (`\w`), or does not parse.
+/// (`\b(db|prisma)\.` gives `db`, `prisma`), else those one of which ends every match
+/// (`\w*_(token|code)$` gives `_token`, `_code`); `None` when it may match the empty string,
+/// starts and ends with classes too wide to list (`\w`), or does not parse.
 pub(crate) fn regex_literals(regex: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::Parser::new().parse(regex).ok()?;
+    affix_literals(&hir, ExtractKind::Prefix).or_else(|| affix_literals(&hir, ExtractKind::Suffix))
+}
+
+fn affix_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<String>> {
     let mut extractor = Extractor::new();
-    extractor.kind(ExtractKind::Prefix);
-    let seq = extractor.extract(&hir);
+    extractor.kind(kind);
+    let seq = extractor.extract(hir);
     let literals = seq.literals()?;
     // Too short to tell files apart (and an empty one means any text may match).
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
@@ -70,6 +77,67 @@ pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
         }
     }
     groups
+}
+
+/// The literal groups every match of a pattern read by [`super::pattern`] needs, found from its
+/// structure: for each capture the match binds, the strings its text predicates allow (`#eq?`,
+/// `#any-of?`, and what a `#match?` regex's matches start or end with, [`regex_literals`]).
+/// An alternation needs one of what each of its alternatives needs — a capture bound in one
+/// alternative only is absent from the others' matches, where its predicates hold vacuously.
+/// (The reader takes no quantifiers, so every node of an alternative is in its matches.)
+pub(crate) fn pattern_literals(p: &Pattern) -> Vec<Vec<String>> {
+    alternatives(&p.root, &p.preds)
+}
+
+fn alternatives(alts: &[NodePat], preds: &[Pred]) -> Vec<Vec<String>> {
+    let mut per: Vec<Vec<Vec<String>>> = alts
+        .iter()
+        .map(|a| {
+            let mut groups = Vec::new();
+            node_literals(a, preds, &mut groups);
+            groups
+        })
+        .collect();
+    if per.len() == 1 {
+        return per.pop().unwrap_or_default();
+    }
+    let mut union: Vec<String> = Vec::new();
+    for groups in &per {
+        // Each alternative's most selective group; one alternative free of literals frees all.
+        let Some(best) = groups.iter().min_by_key(|g| g.len()) else {
+            return Vec::new();
+        };
+        for l in best {
+            if !union.contains(l) {
+                union.push(l.clone());
+            }
+        }
+    }
+    vec![union]
+}
+
+fn node_literals(np: &NodePat, preds: &[Pred], out: &mut Vec<Vec<String>>) {
+    for &cap in &np.caps {
+        out.extend(preds.iter().filter_map(|p| pred_literals(p, cap)));
+    }
+    for step in &np.children {
+        out.extend(alternatives(&step.alts, preds));
+    }
+}
+
+/// What `pred` lets the text of capture `cap` be, as strings one of which that text contains.
+fn pred_literals(pred: &Pred, cap: u32) -> Option<Vec<String>> {
+    let group: Vec<String> = match pred {
+        Pred::EqStr(a, s, true) if *a == cap => vec![String::from_utf8(s.to_vec()).ok()?],
+        Pred::AnyOf(a, vals, true) if *a == cap => vals
+            .iter()
+            .map(|v| String::from_utf8(v.to_vec()).ok())
+            .collect::<Option<_>>()?,
+        Pred::Match(a, re, true) if *a == cap => regex_literals(re.as_str())?,
+        _ => return None,
+    };
+    // An empty string is in every text: no requirement.
+    (!group.is_empty() && group.iter().all(|l| !l.is_empty())).then_some(group)
 }
 
 #[derive(Debug)]
@@ -246,7 +314,13 @@ mod tests {
         // Empty matches, wide classes, a one-letter start: nothing to require.
         assert_eq!(regex_literals("."), None);
         assert_eq!(regex_literals("a?"), None);
-        assert_eq!(regex_literals(r"\w+token"), None);
+        assert_eq!(regex_literals(r"\w+x"), None);
+        // What every match ends with, when its start is too wide.
+        assert_eq!(
+            sorted(r"^\w*_(token|code)$"),
+            Some(vec!["_code".into(), "_token".into()])
+        );
+        assert_eq!(sorted(r"\w+token"), Some(vec!["token".into()]));
         assert_eq!(regex_literals("x|yz"), None);
         assert_eq!(regex_literals("("), None);
     }
@@ -299,6 +373,51 @@ mod tests {
         assert!(req(r#"((call [(identifier) @a (constant)]) (#eq? @a "x"))"#).is_empty());
         assert!(req(r#"((call _? @a) (#eq? @a "x"))"#).is_empty());
         assert!(req(r#"((call (identifier) @a (constant) @a) (#eq? @a "x"))"#).is_empty());
+    }
+
+    /// Literals found from the structure of a pattern the own matcher reads.
+    fn structural(query: &str) -> Vec<Vec<String>> {
+        let grammar = crate::lang::Lang::Ruby.grammar();
+        let patterns = crate::rule::pattern::read(&grammar, query).expect("readable");
+        let mut groups = super::pattern_literals(&patterns.patterns[0]);
+        for g in &mut groups {
+            g.sort();
+        }
+        groups
+    }
+
+    #[test]
+    fn an_alternation_needs_one_of_what_each_alternative_needs() {
+        assert_eq!(
+            structural(
+                r#"[((call method: (identifier) @m) (#any-of? @m "rand" "srand")) ((identifier) @r (#eq? @r "rand")) ((constant) @t (#eq? @t "Time"))] @weak"#
+            ),
+            v(&[&["Time", "rand", "srand"]])
+        );
+        // The same capture in every alternative, its predicate outside them.
+        assert_eq!(
+            structural(
+                r#"([(call method: (identifier) @m) (call receiver: (_) method: (identifier) @m)] (#eq? @m "find"))"#
+            ),
+            v(&[&["find"]])
+        );
+        // One alternative free of literals: nothing is required.
+        assert!(structural(r#"[((identifier) @r (#eq? @r "rand")) (constant) @c]"#).is_empty());
+    }
+
+    #[test]
+    fn match_predicates_and_nested_captures_count() {
+        assert_eq!(
+            structural(
+                r#"((call receiver: (constant) @c method: (identifier) @m) (#match? @c "^(User|Account)$") (#eq? @m "find"))"#
+            ),
+            v(&[&["Account", "User"], &["find"]])
+        );
+        // Negations and capture comparisons require nothing.
+        assert!(structural(
+            r#"((call receiver: (constant) @c method: (identifier) @m) (#not-eq? @m "find") (#eq? @c @m))"#
+        )
+        .is_empty());
     }
 
     #[test]
