@@ -6,7 +6,12 @@ use std::path::{Component, Path, PathBuf};
 /// `path` made absolute against the working directory, with `.` components removed and `..`
 /// resolved lexically (symlinks are not followed: skillstack never follows them anyway).
 pub fn absolute(path: impl AsRef<Path>) -> std::io::Result<PathBuf> {
-    let abs = std::path::absolute(path.as_ref())?;
+    let path = path.as_ref();
+    // The app models ask this of the audited file for every lookup: most paths are clean already.
+    if is_clean_absolute(path) {
+        return Ok(path.to_path_buf());
+    }
+    let abs = std::path::absolute(path)?;
     let mut out = PathBuf::new();
     for c in abs.components() {
         match c {
@@ -20,6 +25,28 @@ pub fn absolute(path: impl AsRef<Path>) -> std::io::Result<PathBuf> {
     Ok(out)
 }
 
+/// Is `path` absolute with nothing [`absolute`] would change: no `.` or `..` components, no
+/// empty ones (`//`), no trailing separator?
+fn is_clean_absolute(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let Some(rest) = text.strip_prefix('/') else {
+        return false;
+    };
+    cfg!(unix) && (rest.is_empty() || rest.split('/').all(|c| !matches!(c, "" | "." | "..")))
+}
+
+/// Does the absolute, clean path `path` lie under `root` (or is it `root`)? What
+/// `Path::starts_with` answers for such paths, by comparing bytes.
+pub fn is_under(path: &Path, root: &Path) -> bool {
+    let (p, r) = (
+        path.as_os_str().as_encoded_bytes(),
+        root.as_os_str().as_encoded_bytes(),
+    );
+    p.starts_with(r) && (p.len() == r.len() || r.ends_with(b"/") || p[r.len()] == b'/')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +57,29 @@ mod tests {
         assert_eq!(absolute("./a/./b").unwrap(), cwd.join("a/b"));
         assert_eq!(absolute("a/../b").unwrap(), cwd.join("b"));
         assert_eq!(absolute("/x/./y/../z").unwrap(), PathBuf::from("/x/z"));
+        // Clean paths come back as they are; the others are cleaned.
+        for clean in ["/", "/a", "/a/b.rb", "/a/.hidden/b"] {
+            assert!(is_clean_absolute(Path::new(clean)), "{clean}");
+            assert_eq!(absolute(clean).unwrap(), PathBuf::from(clean));
+        }
+        for dirty in ["a/b", "/a/./b", "/a/../b", "/a//b", "/a/b/", "/a/.", "/.."] {
+            assert!(!is_clean_absolute(Path::new(dirty)), "{dirty}");
+        }
+        assert_eq!(absolute("/a//b/").unwrap(), PathBuf::from("/a/b"));
+    }
+
+    #[test]
+    fn is_under_is_starts_with_by_components() {
+        for (p, r) in [
+            ("/a/b", "/a"),
+            ("/a", "/a"),
+            ("/ab", "/a"),
+            ("/a/b", "/"),
+            ("/a-b/c", "/a"),
+            ("/a", "/a/b"),
+        ] {
+            let (p, r) = (Path::new(p), Path::new(r));
+            assert_eq!(is_under(p, r), p.starts_with(r), "{p:?} under {r:?}");
+        }
     }
 }

@@ -234,7 +234,9 @@ impl ProjectModel {
         let abs = crate::paths::absolute(file).ok()?;
         self.apps
             .iter()
-            .filter(|((root, fw), _)| abs.starts_with(root) && framework_reads(*fw, lang))
+            .filter(|((root, fw), _)| {
+                crate::paths::is_under(&abs, root) && framework_reads(*fw, lang)
+            })
             .max_by_key(|((root, _), _)| root.components().count())
     }
 
