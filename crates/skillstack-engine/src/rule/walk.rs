@@ -11,6 +11,8 @@
 //! finishes, then the depth where it starts, then pattern).
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -84,12 +86,16 @@ struct Walker<'a, 't> {
     index: &'a Index,
     /// The next call of `node` is for a pattern's root (set by `matches`).
     at_root: bool,
-    /// The node whose children `kids` starts with, read for the patterns rooted at it.
+    /// The pattern root being matched: `kids` holds children read since it became the root.
     root_kids: Option<usize>,
+    /// Where each node's children are in `kids`, by node id: read once per root, whichever
+    /// patterns and alternatives look at them (a call's callee is looked at by every pattern
+    /// rooted at calls).
+    read: HashMap<usize, Range<usize>>,
     /// The children tree-sitter takes as last (no named sibling after) under one parent.
     last_kids: Option<(usize, Vec<usize>)>,
     src: &'a [u8],
-    /// The children of the nodes being matched, as a stack of ranges.
+    /// The children read for the pattern root being matched, node by node (see `read`).
     kids: Vec<Kid<'t>>,
     cursor: TreeCursor<'t>,
     /// The predicates of the pattern being matched.
@@ -114,6 +120,7 @@ pub(crate) fn matches<'t>(
         index,
         at_root: false,
         root_kids: None,
+        read: HashMap::new(),
         last_kids: None,
         src,
         kids: Vec::new(),
@@ -143,19 +150,22 @@ pub(crate) fn matches<'t>(
         };
         let child_count = node.child_count();
         if candidates.iter().any(|&(p, _)| allowed(p as usize)) {
-            if child_count > 0 {
-                // The children, with their fields, read once: for the patterns rooted here
-                // (`Walker::node` finds them cached) and for the walk.
-                w.read_root_kids(node);
-            }
+            // The children, with their fields, read once: for the patterns rooted here
+            // (`Walker::node` finds them read) and for the walk.
+            w.begin_root(node);
+            let kids = if child_count > 0 {
+                w.kids_of(node)
+            } else {
+                0..0
+            };
             w.try_patterns(
                 patterns, candidates, allowed, node, depth, &mut found, &mut out,
             );
             if w.late {
                 return None;
             }
-            if child_count > 0 && w.root_kids == Some(node.id()) {
-                stack.extend(w.kids.iter().rev().map(|k| (k.node, depth + 1)));
+            if child_count > 0 {
+                stack.extend(w.kids[kids].iter().rev().map(|k| (k.node, depth + 1)));
                 continue;
             }
         }
@@ -225,13 +235,27 @@ fn keep_longest(found: &mut Vec<(Vec<QueryCapture>, Node, u32)>) {
 }
 
 impl<'a, 't> Walker<'a, 't> {
-    /// Reads `node`'s children, with their fields, as the cached children of a pattern root.
-    fn read_root_kids(&mut self, node: Node<'t>) {
-        self.kids.clear();
-        self.root_kids = Some(node.id());
+    /// Makes `node` the pattern root being matched, forgetting the children read for another.
+    fn begin_root(&mut self, node: Node<'t>) {
+        if self.root_kids != Some(node.id()) {
+            self.kids.clear();
+            self.read.clear();
+            self.root_kids = Some(node.id());
+        }
+    }
+
+    /// `node`'s children, with their fields, as a range of `kids`: read the first time.
+    fn kids_of(&mut self, node: Node<'t>) -> Range<usize> {
+        if let Some(range) = self.read.get(&node.id()) {
+            return range.clone();
+        }
+        let start = self.kids.len();
         if self.reset_to_first_child(node) {
             self.push_kids();
         }
+        let range = start..self.kids.len();
+        self.read.insert(node.id(), range.clone());
+        range
     }
 
     /// Pushes the cursor's node and its next siblings onto `kids`.
@@ -340,26 +364,24 @@ impl<'a, 't> Walker<'a, 't> {
             if np.children.is_empty() {
                 then(self, caps, node, depth);
             } else {
-                // A root node's children are read once for all the patterns rooted at its type.
-                let cached = root && self.root_kids == Some(node.id());
-                if root && !cached {
-                    self.kids.clear();
-                    self.root_kids = Some(node.id());
+                if root {
+                    self.begin_root(node);
                 }
-                let start = if root { 0 } else { self.kids.len() };
-                if !cached && self.reset_to_first_child(node) {
-                    self.push_kids();
-                }
-                let end = self.kids.len();
+                let kids = self.kids_of(node);
                 let level = Level {
                     parent: node,
-                    end,
+                    end: kids.end,
                     depth: depth + 1,
                 };
-                self.steps(level, start, &np.children, false, caps, (node, depth), then);
-                if !root {
-                    self.kids.truncate(start);
-                }
+                self.steps(
+                    level,
+                    kids.start,
+                    &np.children,
+                    false,
+                    caps,
+                    (node, depth),
+                    then,
+                );
             }
         }
         caps.truncate(len);
