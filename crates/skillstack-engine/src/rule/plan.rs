@@ -189,9 +189,8 @@ impl Own {
             .iter()
             .map(super::prefilter::pattern_literals)
             .collect();
-        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts, &|p| {
-            structural.get(p).cloned().unwrap_or_default()
-        });
+        let known = |p: usize| structural.get(p).cloned().unwrap_or_default();
+        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts, Some(&known));
         let matchers: Vec<_> = rules.iter().map(|r| &r.matchers).collect();
         let id = |n: &str| {
             patterns
@@ -232,7 +231,7 @@ fn tree_sitter_queries(
         let ranges: Vec<Range<usize>> = (0..query.pattern_count())
             .map(|p| query.start_byte_for_pattern(p)..query.end_byte_for_pattern(p))
             .collect();
-        let filter = Prefilter::new(rules, &ranges, c.text, &c.parts, &|_| Vec::new());
+        let filter = Prefilter::new(rules, &ranges, c.text, &c.parts, None);
         let all = (0..query.pattern_count()).collect();
         return (
             vec![PlanQuery::new(rules, query, &c.parts, all)],
@@ -254,13 +253,14 @@ fn tree_sitter_queries(
 
 impl Prefilter {
     /// `ranges`: where each pattern of the combined query starts (and ends, for the last);
-    /// `known(p)`: literal groups pattern `p` needs besides those its text shows.
+    /// `known(p)`: the literal groups pattern `p` needs, found from its structure when the own
+    /// matcher reads it (otherwise they are read from its text).
     fn new(
         rules: &RuleSet,
         ranges: &[Range<usize>],
         text: String,
         parts: &[(usize, usize, Range<usize>)],
-        known: &dyn Fn(usize) -> Vec<Vec<String>>,
+        known: Option<&dyn Fn(usize) -> Vec<Vec<String>>>,
     ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
@@ -275,9 +275,10 @@ impl Prefilter {
                 Some(next) => next.start.min(part_end),
                 None => part_end,
             };
-            let mut groups =
-                super::prefilter::required_literals(text.get(start..end).unwrap_or(""));
-            groups.extend(known(p));
+            let mut groups = match known {
+                Some(known) => known(p),
+                None => super::prefilter::required_literals(text.get(start..end).unwrap_or("")),
+            };
             if let Some((ri, mi, _)) = parts.get(owner) {
                 if let Some(m) = rules.iter().nth(*ri).and_then(|r| r.matchers.get(*mi)) {
                     groups.extend(m.condition_literals());

@@ -84,8 +84,6 @@ type Then<'k, 't> = dyn FnMut(&mut Walker<'_, 't>, &mut Vec<QueryCapture<'t>>, N
 
 struct Walker<'a, 't> {
     index: &'a Index,
-    /// The next call of `node` is for a pattern's root (set by `matches`).
-    at_root: bool,
     /// The pattern root being matched: `kids` holds children read since it became the root.
     root_kids: Option<usize>,
     /// Where each node's children are in `kids`, by node id: read once per root, whichever
@@ -118,7 +116,6 @@ pub(crate) fn matches<'t>(
 ) -> Option<Vec<Found<'t>>> {
     let mut w = Walker {
         index,
-        at_root: false,
         root_kids: None,
         read: HashMap::new(),
         last_kids: None,
@@ -308,7 +305,6 @@ impl<'a, 't> Walker<'a, 't> {
                 if !fits(node, root) {
                     continue;
                 }
-                self.at_root = true;
                 self.node(node, root, depth, &mut caps, &mut |w, caps, last, at| {
                     if w.all_preds_hold(caps) {
                         found.push((caps.clone(), last, at));
@@ -352,7 +348,6 @@ impl<'a, 't> Walker<'a, 't> {
         caps: &mut Vec<QueryCapture<'t>>,
         then: &mut Then<'_, 't>,
     ) {
-        let root = std::mem::take(&mut self.at_root);
         if self.tick() {
             return;
         }
@@ -364,9 +359,8 @@ impl<'a, 't> Walker<'a, 't> {
             if np.children.is_empty() {
                 then(self, caps, node, depth);
             } else {
-                if root {
-                    self.begin_root(node);
-                }
+                // A root's children were read by `matches` (`begin_root`), a descendant's are
+                // read here once per root.
                 let kids = self.kids_of(node);
                 let level = Level {
                     parent: node,
