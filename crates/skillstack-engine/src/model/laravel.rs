@@ -560,9 +560,10 @@ impl LaravelApp {
     /// does not parse each class twice.
     fn seed(&self, file: &Path, node: Node, src: &str) {
         if let Some(disk) = &self.disk {
-            let root = root_of(node);
-            disk.classes
-                .seed(file, src, |f| Some(FileClasses::read(f, root, src)));
+            // The root only when the file is summarised: finding it walks up from `node`.
+            disk.classes.seed(file, src, |f| {
+                Some(FileClasses::read(f, root_of(node), src))
+            });
         }
     }
 

@@ -299,9 +299,9 @@ impl RailsApp {
     /// audit does not parse each controller twice.
     fn seed(&self, file: &Path, node: Node, src: &str) {
         if let Some(disk) = &self.disk {
-            let root = root_of(node);
+            // The root only when the file is summarised: finding it walks up from `node`.
             disk.controllers
-                .seed(file, src, |f| Some(FileFacts::read(f, root, src)));
+                .seed(file, src, |f| Some(FileFacts::read(f, root_of(node), src)));
         }
     }
 
