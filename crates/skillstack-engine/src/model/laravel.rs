@@ -353,6 +353,25 @@ pub(crate) fn php_uses(root: Node, src: &str) -> BTreeMap<String, String> {
     uses
 }
 
+/// The file's namespace, as [`php_uses`] files it under `""`: the last `namespace` statement's.
+fn php_namespace<'s>(root: Node, src: &'s str) -> &'s str {
+    let mut c = root.walk();
+    root.named_children(&mut c)
+        .filter(|stmt| stmt.kind() == "namespace_definition")
+        .filter_map(|stmt| stmt.child_by_field_name("name"))
+        .last()
+        .map_or("", |n| txt(n, src))
+}
+
+/// The fully qualified name of the class `class_node` declares, in its file's namespace.
+fn qualified_class_name(class_node: Node, src: &str) -> String {
+    let namespace = php_namespace(root_of(class_node), src);
+    class_node
+        .child_by_field_name("name")
+        .map(|n| resolve_name(txt(n, src), &BTreeMap::new(), namespace))
+        .unwrap_or_default()
+}
+
 /// Resolves a class name as PHP does in a file with these `use`s: `\X` is global, an imported
 /// first segment is replaced, anything else is relative to the namespace. `namespace` overrides
 /// the file's own (route strings like `'X@y'` are global: pass `""` and no namespace entry).
@@ -1087,17 +1106,7 @@ impl LaravelApp {
         let Some(class_node) = ancestor(method, &["class_declaration"]) else {
             return vec![];
         };
-        let uses = php_uses(root_of(class_node), src);
-        let class_name = class_node
-            .child_by_field_name("name")
-            .map(|n| {
-                resolve_name(
-                    txt(n, src),
-                    &BTreeMap::new(),
-                    uses.get("").map_or("", |s| s),
-                )
-            })
-            .unwrap_or_default();
+        let class_name = qualified_class_name(class_node, src);
         let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return vec![];
         };
@@ -1218,17 +1227,7 @@ impl LaravelApp {
         let Some(class_node) = ancestor(method, &["class_declaration"]) else {
             return false;
         };
-        let uses = php_uses(root_of(class_node), src);
-        let class_name = class_node
-            .child_by_field_name("name")
-            .map(|n| {
-                resolve_name(
-                    txt(n, src),
-                    &BTreeMap::new(),
-                    uses.get("").map_or("", |s| s),
-                )
-            })
-            .unwrap_or_default();
+        let class_name = qualified_class_name(class_node, src);
         let Some(class) = self.class_exact(&class_name).filter(|c| c.file == abs) else {
             return false;
         };
@@ -1383,6 +1382,25 @@ fn root_of(node: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_namespace_is_what_php_uses_files_under_the_empty_alias() {
+        for src in [
+            "<?php\nnamespace App\\Http;\nuse App\\Models\\User;\nclass A {}\n",
+            "<?php\nuse X\\Y as Z;\nclass A {}\n",
+            "<?php\nnamespace One { class A {} }\nnamespace Two { class B {} }\n",
+        ] {
+            let tree = crate::analyze::parse(crate::lang::Lang::Php, src, Duration::from_secs(5))
+                .expect("parses");
+            let root = tree.root_node();
+            let uses = php_uses(root, src);
+            assert_eq!(
+                php_namespace(root, src),
+                uses.get("").map_or("", |s| s),
+                "{src}"
+            );
+        }
+    }
 
     fn app(files: &[(&str, &str)]) -> (tempfile::TempDir, LaravelApp) {
         let dir = tempfile::tempdir().unwrap();
