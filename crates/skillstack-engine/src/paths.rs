@@ -44,7 +44,8 @@ pub fn is_under(path: &Path, root: &Path) -> bool {
         path.as_os_str().as_encoded_bytes(),
         root.as_os_str().as_encoded_bytes(),
     );
-    p.starts_with(r) && (p.len() == r.len() || r.ends_with(b"/") || p[r.len()] == b'/')
+    let separator = |b: Option<&u8>| b.is_some_and(|&b| std::path::is_separator(b as char));
+    p.starts_with(r) && (p.len() == r.len() || separator(r.last()) || separator(p.get(r.len())))
 }
 
 #[cfg(test)]
