@@ -189,8 +189,7 @@ impl Own {
             .iter()
             .map(super::prefilter::pattern_literals)
             .collect();
-        let known = |p: usize| structural.get(p).cloned().unwrap_or_default();
-        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts, Some(&known));
+        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts, Some(&structural));
         let matchers: Vec<_> = rules.iter().map(|r| &r.matchers).collect();
         let id = |n: &str| {
             patterns
@@ -253,14 +252,14 @@ fn tree_sitter_queries(
 
 impl Prefilter {
     /// `ranges`: where each pattern of the combined query starts (and ends, for the last);
-    /// `known(p)`: the literal groups pattern `p` needs, found from its structure when the own
+    /// `known[p]`: the literal groups pattern `p` needs, found from its structure when the own
     /// matcher reads it (otherwise they are read from its text).
     fn new(
         rules: &RuleSet,
         ranges: &[Range<usize>],
         text: String,
         parts: &[(usize, usize, Range<usize>)],
-        known: Option<&dyn Fn(usize) -> Vec<Vec<String>>>,
+        known: Option<&[Vec<Vec<String>>]>,
     ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
@@ -276,7 +275,7 @@ impl Prefilter {
                 None => part_end,
             };
             let mut groups = match known {
-                Some(known) => known(p),
+                Some(known) => known.get(p).cloned().unwrap_or_default(),
                 None => super::prefilter::required_literals(text.get(start..end).unwrap_or("")),
             };
             if let Some((ri, mi, _)) = parts.get(owner) {
