@@ -16,7 +16,7 @@ use crate::predicates::enclosing_function;
 use crate::rule::matcher::Hit;
 use crate::rule::meta::{is_meta, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 use crate::rule::{Confidence, Rule, RuleSet, Severity};
-use crate::suppress::directives;
+use crate::suppress::{directives, MARKER};
 
 /// The rules to run and how to treat their findings, shared by every file of an audit.
 pub struct Selection<'r> {
@@ -218,18 +218,12 @@ pub fn analyze_source(
     let mut out = FileAnalysis::default();
     // The budget covers parsing and the query walk together.
     let deadline = Instant::now() + budget;
-    let Some(tree) = parse(ctx.lang, src, budget) else {
-        out.skipped = Some(SkipReason::Timeout);
-        return out;
-    };
-    out.parse_error = tree.root_node().has_error();
 
-    // 1. Run every applicable matcher.
+    // 1. Which matchers apply to this file, by (rule index, matcher index) in `sel.all`.
     struct Raw<'r> {
         rule: &'r Rule,
         hit: Hit,
     }
-    // Which matchers apply to this file, by (rule index, matcher index) in `sel.all`.
     let active: Vec<(usize, &Rule)> = sel
         .active
         .iter()
@@ -246,22 +240,43 @@ pub fn analyze_source(
             .map(|m| m.supports(ctx.lang) && m.applies_to_path(&rel))
             .collect();
     }
+    let is_wanted = |ri: usize, mi: usize| wanted[ri].get(mi).copied().unwrap_or(false);
+    let chosen = wanted
+        .iter()
+        .flatten()
+        .any(|w| *w)
+        .then(|| sel.all.select_patterns(ctx.lang, src, &is_wanted));
+    // A file no pattern can match and with no suppression comment has nothing to report: it is
+    // not parsed (its syntax errors, if any, cannot hide a finding).
+    if chosen.as_ref().is_none_or(|c| c.is_empty()) && !src.contains(MARKER) {
+        return out;
+    }
+
+    // 2. Parse, and run the chosen patterns.
+    let Some(tree) = parse(ctx.lang, src, budget) else {
+        out.skipped = Some(SkipReason::Timeout);
+        return out;
+    };
+    out.parse_error = tree.root_node().has_error();
     let mut per_matcher: Vec<Vec<Vec<Hit>>> = wanted
         .iter()
         .map(|w| w.iter().map(|_| Vec::new()).collect())
         .collect();
-    if wanted.iter().flatten().any(|w| *w) {
+    if let Some(chosen) = chosen.filter(|c| !c.is_empty()) {
         let pctx = crate::predicates::PredCtx {
             lang: ctx.lang,
             src,
             file: ctx.file,
             project: ctx.project,
         };
-        let is_wanted = |ri: usize, mi: usize| wanted[ri].get(mi).copied().unwrap_or(false);
-        if !sel
-            .all
-            .run_matchers(&pctx, &tree, &is_wanted, &mut per_matcher, deadline)
-        {
+        if !sel.all.run_selected(
+            &chosen,
+            &pctx,
+            &tree,
+            &is_wanted,
+            &mut per_matcher,
+            deadline,
+        ) {
             // Partial matches would make the findings depend on the machine's speed.
             out.skipped = Some(SkipReason::Timeout);
             return out;
@@ -288,7 +303,7 @@ pub fn analyze_source(
         raw.extend(kept.into_iter().map(|hit| Raw { rule, hit }));
     }
 
-    // 2. Suppressions apply before the confidence filter, so that whether a suppression is
+    // 3. Suppressions apply before the confidence filter, so that whether a suppression is
     //    "used" does not depend on --min-confidence.
     let dirs = directives(&tree, src);
     let mut used: Vec<Vec<bool>> = dirs.iter().map(|d| vec![false; d.ids.len()]).collect();
@@ -362,7 +377,7 @@ pub fn analyze_source(
         });
     }
 
-    // 3. Suppression hygiene: malformed directives, unknown rules, suppressions that matched nothing.
+    // 4. Suppression hygiene: malformed directives, unknown rules, suppressions that matched nothing.
     for (d_index, (d, flags)) in dirs.iter().zip(&used).enumerate() {
         let mut report = |rule_id: &str, vars: Vec<(String, String)>| {
             let Some(rule) = sel.all.get(rule_id) else {
@@ -503,6 +518,10 @@ mod tests {
 
     /// Runs one rule (TOML text) on a JS snippet with no project model.
     fn run_rule(rule: &str, code: &str) -> Vec<Finding> {
+        analyze_with(rule, code).findings
+    }
+
+    fn analyze_with(rule: &str, code: &str) -> FileAnalysis {
         let rule = crate::rule::load::parse_rule("r.toml", rule, crate::rule::RuleOrigin::Engine)
             .expect("the test rule parses");
         let mut rules = RuleSet::new();
@@ -521,7 +540,36 @@ mod tests {
             file: None,
             project: None,
         };
-        analyze_source(code, &ctx, &sel, Duration::from_secs(10)).findings
+        analyze_source(code, &ctx, &sel, Duration::from_secs(10))
+    }
+
+    /// A file whose text lacks what every pattern needs is not parsed: its syntax errors cannot
+    /// hide a finding, so they are not reported. A suppression comment still gets it parsed.
+    #[test]
+    fn a_file_no_pattern_can_match_is_not_parsed() {
+        let rule = r#"
+id = "data/example"
+title = "Example"
+severity = "high"
+confidence = "high"
+message = "m"
+why = "why"
+fix = "fix"
+prompt = "prompt"
+
+[[match]]
+language = "js"
+query = '''((call_expression function: (identifier) @fn) @call (#eq? @fn "evaluate"))'''
+report = "call"
+"#;
+        let not_parsed = analyze_with(rule, "const x = ;\nconst y = reevaluate;\n");
+        assert!(!not_parsed.parse_error && not_parsed.findings.is_empty());
+        let parsed = analyze_with(rule, "const x = ;\nevaluate(1);\n");
+        assert!(parsed.parse_error);
+        assert_eq!(parsed.findings.len(), 1);
+        let with_comment =
+            analyze_with(rule, "const x = ; // skillstack-ignore[data/example]: ok\n");
+        assert!(with_comment.parse_error);
     }
 
     #[test]

@@ -335,6 +335,23 @@ impl BoolPredicate {
         }
     }
 
+    /// Strings one of which a file's text contains wherever the predicate holds in it (`None`:
+    /// no such requirement). The literal prefilter skips a `where` condition's patterns on
+    /// files without any (see `rule::prefilter`), so this must list every way it can hold.
+    pub fn required_literals(self, lang: Lang) -> Option<&'static [&'static str]> {
+        match (self, lang) {
+            // A splice is a template substitution or a `+` concatenation ([`collect_spliced`]).
+            (
+                BoolPredicate::InterpolatedUnsafely,
+                Lang::JavaScript | Lang::TypeScript | Lang::Tsx,
+            ) => Some(&["${", "+"]),
+            // `#{…}` (and the `#@ivar`/`#$global` short forms) or a `+` concatenation.
+            (BoolPredicate::InterpolatedUnsafely, Lang::Ruby) => Some(&["#{", "#@", "#$", "+"]),
+            // PHP splices start with `$`, which nearly every PHP file has: nothing to gain.
+            _ => None,
+        }
+    }
+
     pub fn eval(self, node: Node, ctx: &PredCtx) -> bool {
         let (lang, src) = (ctx.lang, ctx.src);
         match self {
@@ -1588,9 +1605,17 @@ mod tests {
         assert_eq!(binding(l, "<?php sleep(rand(1, 5));", "rand(1, 5)"), None);
     }
 
+    /// Also checks that where it holds, the text has what the prefilter requires.
     fn unsafe_interp(lang: Lang, src: &str, needle: &str) -> bool {
         let tree = parse(lang, src);
-        interpolated_unsafely(find(&tree, src, needle), lang, src)
+        let holds = interpolated_unsafely(find(&tree, src, needle), lang, src);
+        if let Some(needs) = BoolPredicate::InterpolatedUnsafely.required_literals(lang) {
+            assert!(
+                !holds || needs.iter().any(|l| src.contains(l)),
+                "{src:?} holds without any of {needs:?}"
+            );
+        }
+        holds
     }
 
     #[test]
@@ -1636,6 +1661,10 @@ mod tests {
             "\"x > #{LIMIT}\""
         ));
         assert!(!unsafe_interp(rb, "where(\"name = ?\")", "\"name = ?\""));
+        assert!(unsafe_interp(rb, "where(\"a = \" + q)", "\"a = \" + q"));
+        assert!(unsafe_interp(rb, "where((\"a = \" + q))", "(\"a = \" + q)"));
+        // `#@ivar` interpolation: whatever the grammar makes of it, the text has `#@`.
+        unsafe_interp(rb, "where(\"a = #@q\")", "\"a = #@q\"");
 
         let php = Lang::Php;
         assert!(unsafe_interp(

@@ -36,6 +36,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use tree_sitter::{Node, Query, QueryCapture, QueryErrorKind};
 
 use super::lazyre::LazyRegex;
+use super::prefilter::{Groups, Lit};
 use super::Confidence;
 use crate::lang::{Lang, LangFamily};
 use crate::predicates::{BoolPredicate, PredCtx, ValueFn};
@@ -320,9 +321,11 @@ impl Matcher {
 
     /// Literal groups every hit needs in the file's text: from `where` regexes on a value that
     /// is the text of one node of the file — a capture's own, its enclosing class's, a local
-    /// variable's definition, a bound value. A hit needs every condition.
-    pub(crate) fn condition_literals(&self) -> Vec<Vec<String>> {
-        self.conditions
+    /// variable's definition, a bound value — and from `is` predicates that need some syntax
+    /// ([`BoolPredicate::required_literals`]). A hit needs every condition.
+    pub(crate) fn condition_literals(&self, lang: Lang) -> Groups {
+        let regexes = self
+            .conditions
             .iter()
             .filter(|c| {
                 matches!(
@@ -333,7 +336,16 @@ impl Matcher {
                         | ValueFn::BindingValue
                 )
             })
-            .filter_map(|c| super::prefilter::regex_literals(c.regex.as_ref()?.as_str()))
+            .filter_map(|c| super::prefilter::regex_literals(c.regex.as_ref()?.as_str()));
+        let predicates = self.conditions.iter().filter_map(|c| match c.is {
+            Some((pred, true)) => pred
+                .required_literals(lang)
+                .map(|l| l.iter().map(|s| s.to_string()).collect()),
+            _ => None,
+        });
+        regexes
+            .chain(predicates)
+            .map(|g: Vec<String>| g.into_iter().map(Lit::plain).collect())
             .collect()
     }
 

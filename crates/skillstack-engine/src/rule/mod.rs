@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::detect::Framework;
 use crate::lang::{Lang, LangFamily};
 pub use matcher::Matcher;
+pub use plan::Chosen;
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ use tree_sitter::{Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tre
 
 use super::matcher::{Hit, Slots};
 use super::pattern::Patterns;
+use super::prefilter::{token_at, Groups};
 use super::walk::{self, Index};
 use super::RuleSet;
 use crate::lang::Lang;
@@ -65,13 +66,17 @@ struct Own {
 #[derive(Debug)]
 struct Prefilter {
     text: String,
-    /// `(owner, text range, literal groups as indices into the automaton's literals)`.
-    patterns: Vec<(usize, Range<usize>, Vec<Vec<usize>>)>,
+    /// `(owner, text range, literal groups)`.
+    patterns: Vec<(usize, Range<usize>, Vec<Vec<LitRef>>)>,
     parts: Vec<(usize, usize, Range<usize>)>,
     literals: Option<AhoCorasick>,
     literal_count: usize,
     subsets: Mutex<Subsets>,
 }
+
+/// A literal of a group: its index into the automaton's strings, and whether it must occur as
+/// a whole token ([`super::prefilter::Lit::token`]).
+type LitRef = (usize, bool);
 
 /// The pattern-set queries compiled so far, and how many bytes of files have asked for each
 /// set not compiled yet.
@@ -103,6 +108,22 @@ struct PlanQuery {
     global: Vec<usize>,
     /// `(rule index, matcher index, capture slots)` of each matcher in this query.
     owners: Vec<(usize, usize, Slots)>,
+}
+
+/// The patterns of a file's grammar that its text leaves to run ([`RuleSet::select_patterns`]).
+#[derive(Debug)]
+pub struct Chosen {
+    /// Indices of the own matcher's patterns.
+    own: Vec<usize>,
+    /// Indices of the tree-sitter query's patterns; `None`: every query runs unfiltered.
+    other: Option<Vec<usize>>,
+}
+
+impl Chosen {
+    /// Nothing can match: the file need not be parsed for its rules.
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty() && self.other.as_ref().is_some_and(|o| o.is_empty())
+    }
 }
 
 /// Matches start no deeper than this in the tree. Tree-sitter's query cursor keeps a match's
@@ -141,7 +162,7 @@ impl Plan {
                 }
             }
         }
-        let own = match Own::build(rules, &grammar, &own) {
+        let own = match Own::build(rules, &grammar, &own, lang) {
             Some(o) => Some(o),
             None => {
                 // Never for queries read one by one; if it were, tree-sitter runs them all.
@@ -151,7 +172,7 @@ impl Plan {
                 None
             }
         };
-        let (queries, filter) = tree_sitter_queries(rules, &grammar, other);
+        let (queries, filter) = tree_sitter_queries(rules, &grammar, other, lang);
         Plan {
             queries,
             filter,
@@ -178,7 +199,12 @@ impl Combined {
 }
 
 impl Own {
-    fn build(rules: &RuleSet, grammar: &tree_sitter::Language, c: &Combined) -> Option<Own> {
+    fn build(
+        rules: &RuleSet,
+        grammar: &tree_sitter::Language,
+        c: &Combined,
+        lang: Lang,
+    ) -> Option<Own> {
         if c.parts.is_empty() {
             return None;
         }
@@ -187,9 +213,16 @@ impl Own {
         let structural: Vec<_> = patterns
             .patterns
             .iter()
-            .map(super::prefilter::pattern_literals)
+            .map(|p| super::prefilter::pattern_literals(p, grammar))
             .collect();
-        let filter = Prefilter::new(rules, &ranges, c.text.clone(), &c.parts, Some(&structural));
+        let filter = Prefilter::new(
+            rules,
+            &ranges,
+            c.text.clone(),
+            &c.parts,
+            Some(&structural),
+            lang,
+        );
         let matchers: Vec<_> = rules.iter().map(|r| &r.matchers).collect();
         let id = |n: &str| {
             patterns
@@ -222,6 +255,7 @@ fn tree_sitter_queries(
     rules: &RuleSet,
     grammar: &tree_sitter::Language,
     c: Combined,
+    lang: Lang,
 ) -> (Vec<PlanQuery>, Option<Prefilter>) {
     if c.parts.is_empty() {
         return (Vec::new(), None);
@@ -230,7 +264,7 @@ fn tree_sitter_queries(
         let ranges: Vec<Range<usize>> = (0..query.pattern_count())
             .map(|p| query.start_byte_for_pattern(p)..query.end_byte_for_pattern(p))
             .collect();
-        let filter = Prefilter::new(rules, &ranges, c.text, &c.parts, None);
+        let filter = Prefilter::new(rules, &ranges, c.text, &c.parts, None, lang);
         let all = (0..query.pattern_count()).collect();
         return (
             vec![PlanQuery::new(rules, query, &c.parts, all)],
@@ -259,7 +293,8 @@ impl Prefilter {
         ranges: &[Range<usize>],
         text: String,
         parts: &[(usize, usize, Range<usize>)],
-        known: Option<&[Vec<Vec<String>>]>,
+        known: Option<&[Groups]>,
+        lang: Lang,
     ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
@@ -280,18 +315,18 @@ impl Prefilter {
             };
             if let Some((ri, mi, _)) = parts.get(owner) {
                 if let Some(m) = rules.iter().nth(*ri).and_then(|r| r.matchers.get(*mi)) {
-                    groups.extend(m.condition_literals());
+                    groups.extend(m.condition_literals(lang));
                 }
             }
             let groups = groups
                 .into_iter()
                 .map(|g| {
                     g.into_iter()
-                        .map(|l| match literals.iter().position(|x| *x == l) {
-                            Some(i) => i,
+                        .map(|l| match literals.iter().position(|x| *x == l.text) {
+                            Some(i) => (i, l.token),
                             None => {
-                                literals.push(l);
-                                literals.len() - 1
+                                literals.push(l.text);
+                                (literals.len() - 1, l.token)
                             }
                         })
                         .collect()
@@ -312,15 +347,24 @@ impl Prefilter {
 
     /// The patterns worth running on `src`: those of wanted owners whose literals all occur.
     fn patterns_for(&self, src: &str, wanted: &dyn Fn(usize) -> bool) -> Vec<usize> {
-        let mut present = vec![self.literals.is_none(); self.literal_count];
+        // Per literal: bit 0, it occurs; bit 1, it occurs as a whole token.
+        let mut present = vec![if self.literals.is_none() { 3u8 } else { 0 }; self.literal_count];
         if let Some(ac) = &self.literals {
+            let text = src.as_bytes();
             for m in ac.find_overlapping_iter(src) {
                 if let Some(p) = present.get_mut(m.pattern().as_usize()) {
-                    *p = true;
+                    if *p != 3 {
+                        let token = token_at(text, m.start(), &text[m.start()..m.end()]);
+                        *p |= if token { 3 } else { 1 };
+                    }
                 }
             }
         }
-        let has = |i: &usize| present.get(*i).copied().unwrap_or(true);
+        let has = |&(i, token): &(usize, bool)| {
+            present
+                .get(i)
+                .is_none_or(|p| p & if token { 2 } else { 1 } != 0)
+        };
         (0..self.patterns.len())
             .filter(|&p| {
                 let (owner, _, groups) = &self.patterns[p];
@@ -436,16 +480,55 @@ impl RuleSet {
         hits: &mut [Vec<Vec<Hit>>],
         deadline: Instant,
     ) -> bool {
-        let plan = self.plans[slot(ctx.lang)].get_or_init(|| Plan::build(self, ctx.lang));
-        if let Some(own) = &plan.own {
-            let keep = own.filter.patterns_for(ctx.src, &|owner| {
+        let chosen = self.select_patterns(ctx.lang, ctx.src, wanted);
+        self.run_selected(&chosen, ctx, tree, wanted, hits, deadline)
+    }
+
+    /// The patterns that may match a file of `lang` with text `src`, judged from the text alone
+    /// (see [`super::prefilter`]): when there are none, the file need not be parsed.
+    pub fn select_patterns(
+        &self,
+        lang: Lang,
+        src: &str,
+        wanted: &dyn Fn(usize, usize) -> bool,
+    ) -> Chosen {
+        let plan = self.plans[slot(lang)].get_or_init(|| Plan::build(self, lang));
+        let own = plan.own.as_ref().map_or_else(Vec::new, |own| {
+            own.filter.patterns_for(src, &|owner| {
                 own.owners
                     .get(owner)
                     .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
-            });
-            if !keep.is_empty() {
+            })
+        });
+        let other = match (&plan.filter, &plan.queries[..]) {
+            (Some(filter), [full]) => Some(filter.patterns_for(src, &|owner| {
+                full.owners
+                    .get(owner)
+                    .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
+            })),
+            (_, []) => Some(Vec::new()),
+            // One query per matcher (the combined one did not compile): no filter, all run.
+            _ => None,
+        };
+        Chosen { own, other }
+    }
+
+    /// Runs the patterns [`RuleSet::select_patterns`] chose on the file's tree; see
+    /// [`RuleSet::run_matchers`].
+    pub fn run_selected(
+        &self,
+        chosen: &Chosen,
+        ctx: &PredCtx,
+        tree: &Tree,
+        wanted: &dyn Fn(usize, usize) -> bool,
+        hits: &mut [Vec<Vec<Hit>>],
+        deadline: Instant,
+    ) -> bool {
+        let plan = self.plans[slot(ctx.lang)].get_or_init(|| Plan::build(self, ctx.lang));
+        if let Some(own) = &plan.own {
+            if !chosen.own.is_empty() {
                 let mut allowed = vec![false; own.filter.patterns.len()];
-                for &p in &keep {
+                for &p in &chosen.own {
                     allowed[p] = true;
                 }
                 if !self.run_own(own, &allowed, ctx, tree, hits, deadline) {
@@ -453,30 +536,29 @@ impl RuleSet {
                 }
             }
         }
-        if let (Some(filter), [full]) = (&plan.filter, &plan.queries[..]) {
-            let keep = filter.patterns_for(ctx.src, &|owner| {
-                full.owners
-                    .get(owner)
-                    .is_some_and(|(ri, mi, _)| wanted(*ri, *mi))
-            });
-            if keep.is_empty() {
-                return true;
-            }
-            if keep.len() == filter.patterns.len() {
-                return self.run_query(full, None, ctx, tree, wanted, hits, deadline);
-            }
-            let mut allowed = vec![false; filter.patterns.len()];
-            for &p in &keep {
-                allowed[p] = true;
-            }
-            return match filter.query_for(self, ctx.lang, &keep, ctx.src.len()) {
-                Some(pq) => self.run_query(&pq, Some(&allowed), ctx, tree, wanted, hits, deadline),
-                None => self.run_query(full, Some(&allowed), ctx, tree, wanted, hits, deadline),
-            };
+        let Some(keep) = &chosen.other else {
+            return plan
+                .queries
+                .iter()
+                .all(|pq| self.run_query(pq, None, ctx, tree, wanted, hits, deadline));
+        };
+        let (Some(filter), [full]) = (&plan.filter, &plan.queries[..]) else {
+            return true;
+        };
+        if keep.is_empty() {
+            return true;
         }
-        plan.queries
-            .iter()
-            .all(|pq| self.run_query(pq, None, ctx, tree, wanted, hits, deadline))
+        if keep.len() == filter.patterns.len() {
+            return self.run_query(full, None, ctx, tree, wanted, hits, deadline);
+        }
+        let mut allowed = vec![false; filter.patterns.len()];
+        for &p in keep {
+            allowed[p] = true;
+        }
+        match filter.query_for(self, ctx.lang, keep, ctx.src.len()) {
+            Some(pq) => self.run_query(&pq, Some(&allowed), ctx, tree, wanted, hits, deadline),
+            None => self.run_query(full, Some(&allowed), ctx, tree, wanted, hits, deadline),
+        }
     }
 
     /// Runs the patterns `allowed` lets through with [`walk`] and files the hits of their
@@ -682,17 +764,7 @@ mod tests {
     #[test]
     fn the_own_matcher_finds_what_tree_sitter_finds() {
         let set = built_in_set();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut dirs = vec![root.join("fixtures")];
-        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
-            dirs.extend(std::env::split_paths(&extra));
-        }
-        let mut files = Vec::new();
-        for dir in dirs {
-            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
-                files.push(entry.into_path());
-            }
-        }
+        let files = corpus_files();
         let plans: Vec<(Plan, Query)> = Lang::ALL
             .iter()
             .map(|&lang| {
@@ -786,7 +858,93 @@ mod tests {
             }
         }
         assert!(checked_files > 200, "{checked_files}");
-        assert!(checked_matches > 1000, "{checked_matches}");
+        assert!(checked_matches > 500, "{checked_matches}");
+    }
+
+    /// The fixtures, and the directories `SKILLSTACK_MATCH_CORPUS` adds (real apps, checked locally).
+    fn corpus_files() -> Vec<std::path::PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs = vec![root.join("fixtures")];
+        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
+            dirs.extend(std::env::split_paths(&extra));
+        }
+        let mut files = Vec::new();
+        for dir in dirs {
+            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
+                files.push(entry.into_path());
+            }
+        }
+        files
+    }
+
+    /// The literal prefilter never drops a pattern that has a hit: on every file of the corpus,
+    /// each match of every built-in pattern whose `where` conditions hold (without an app
+    /// model: entry-point conditions do not hold) is of a pattern the file's text keeps.
+    #[test]
+    fn the_literal_prefilter_keeps_every_pattern_with_a_hit() {
+        let set = built_in_set();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        let matchers: Vec<_> = set.iter().map(|r| &r.matchers).collect();
+        let (mut checked_hits, mut checked_matches) = (0, 0);
+        for path in corpus_files() {
+            let Some(lang) = Lang::from_path(&path) else {
+                continue;
+            };
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let tree =
+                crate::analyze::parse(lang, &src, std::time::Duration::from_secs(60)).unwrap();
+            let chosen = set.select_patterns(lang, &src, &|_, _| true);
+            let own = set.plans[slot(lang)].get().unwrap().own.as_ref().unwrap();
+            let ctx = PredCtx {
+                lang,
+                src: &src,
+                file: None,
+                project: None,
+            };
+            let all = walk::matches(
+                &own.patterns,
+                &own.index,
+                &|_| true,
+                &tree,
+                src.as_bytes(),
+                MAX_START_DEPTH,
+                far,
+            )
+            .unwrap();
+            let grammar = lang.grammar();
+            let occurs = |l: &super::super::prefilter::Lit| {
+                src.match_indices(l.text.as_str())
+                    .any(|(i, _)| !l.token || token_at(src.as_bytes(), i, l.text.as_bytes()))
+            };
+            for f in all {
+                // What the pattern itself needs holds at every match, hit or not.
+                let pattern = &own.patterns.patterns[f.pattern];
+                for group in super::super::prefilter::pattern_literals(pattern, &grammar) {
+                    assert!(
+                        group.iter().any(occurs),
+                        "{}: pattern {} matches without any of {group:?}",
+                        path.display(),
+                        f.pattern
+                    );
+                    checked_matches += 1;
+                }
+                let (ri, mi, slots) = &own.owners[own.pattern_owner[f.pattern]];
+                if matchers[*ri][*mi].hit(slots, &f.captures, &ctx).is_some() {
+                    assert!(
+                        chosen.own.contains(&f.pattern),
+                        "{}: pattern {} of {} has a hit but was filtered out",
+                        path.display(),
+                        f.pattern,
+                        set.iter().nth(*ri).unwrap().id
+                    );
+                    checked_hits += 1;
+                }
+            }
+        }
+        assert!(checked_hits > 80, "{checked_hits}");
+        assert!(checked_matches > 500, "{checked_matches}");
     }
 
     /// Past the file's time budget the walk stops and says so.

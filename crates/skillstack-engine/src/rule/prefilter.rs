@@ -7,12 +7,68 @@
 //! A matcher's `where` regex on a capture's text (or on the enclosing class's text) works the
 //! same way: what it matches is part of the file, so the file contains one of the strings every
 //! match of the regex starts with, when there are finitely many (see [`regex_literals`]).
+//! An `#eq?`/`#any-of?` string that is the whole text of an identifier-like token
+//! (`(property_identifier) @m (#eq? @m "get")`) is needed as a token: an occurrence inside a
+//! longer word (`target`) does not count ([`Lit::token`], [`token_at`]). A boolean predicate
+//! that needs some syntax (`is = "interpolated-unsafely"` needs `${`, `#{` or `+`) adds a group
+//! too ([`crate::predicates::BoolPredicate::required_literals`]).
 //! Skipping such patterns before the tree walk changes no result, and most files lack most of
-//! the literals (see [`super::plan`]).
+//! the literals (see [`super::plan`]); a file none of whose patterns is left is not even parsed
+//! (see [`crate::analyze`]).
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use super::pattern::{NodePat, Pattern, Pred};
+use super::pattern::{Kind, NodePat, Pattern, Pred};
+
+/// A string a file's text must contain for a pattern to match it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Lit {
+    pub text: String,
+    /// The string is the whole text of an identifier-like token: an occurrence counts only if
+    /// no word character continues it where the string itself starts or ends with one.
+    pub token: bool,
+}
+
+impl Lit {
+    pub fn plain(text: impl Into<String>) -> Lit {
+        Lit {
+            text: text.into(),
+            token: false,
+        }
+    }
+}
+
+/// For each group, one of its strings must occur: the requirement of one pattern.
+pub(crate) type Groups = Vec<Vec<Lit>>;
+
+/// Node kinds whose text is one token lexed as a maximal run of word characters (what an
+/// identifier is in JavaScript, TypeScript, Ruby and PHP): such a node never starts right after
+/// a letter or `_`, nor ends right before a letter, digit or `_`.
+const TOKEN_KINDS: [&str; 8] = [
+    "identifier",
+    "property_identifier",
+    "shorthand_property_identifier",
+    "shorthand_property_identifier_pattern",
+    "type_identifier",
+    "constant",
+    "name",
+    "hash_key_symbol",
+];
+
+/// Is the occurrence of `lit` at `at..at + lit.len()` in `text` a whole token? Conservative:
+/// a digit before the start (`1get`, which a lexer may split after an error) and non-ASCII
+/// neighbours count as boundaries, so this only says no where no identifier token can start
+/// or end.
+pub(crate) fn token_at(text: &[u8], at: usize, lit: &[u8]) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let starts_word = lit.first().is_some_and(|&b| word(b));
+    let ends_word = lit.last().is_some_and(|&b| word(b));
+    let before = at.checked_sub(1).and_then(|i| text.get(i)).copied();
+    let after = text.get(at + lit.len()).copied();
+    let glued_before = starts_word && before.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    let glued_after = ends_word && after.is_some_and(word);
+    !glued_before && !glued_after
+}
 
 /// The strings one of which starts every match of `regex`, when the regex allows only a few
 /// (`\b(db|prisma)\.` gives `db`, `prisma`), else those one of which ends every match
@@ -40,7 +96,7 @@ fn affix_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec
 
 /// The literal groups a pattern needs: it can only match a file whose text contains, for every
 /// group, at least one of the group's strings. Empty when nothing is known (always run it).
-pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
+pub(crate) fn required_literals(pattern: &str) -> Groups {
     let tokens = tokenize(pattern);
     let mut groups = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
@@ -73,7 +129,7 @@ pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
             continue;
         }
         if always_captured(&tokens, cap) {
-            groups.push(strings);
+            groups.push(strings.into_iter().map(Lit::plain).collect());
         }
     }
     groups
@@ -85,23 +141,29 @@ pub(crate) fn required_literals(pattern: &str) -> Vec<Vec<String>> {
 /// An alternation needs one of what each of its alternatives needs — a capture bound in one
 /// alternative only is absent from the others' matches, where its predicates hold vacuously.
 /// (The reader takes no quantifiers, so every node of an alternative is in its matches.)
-pub(crate) fn pattern_literals(p: &Pattern) -> Vec<Vec<String>> {
-    alternatives(&p.root, &p.preds)
+pub(crate) fn pattern_literals(p: &Pattern, grammar: &tree_sitter::Language) -> Groups {
+    let token = |kind: &Kind| match kind {
+        Kind::Sym(id) => grammar
+            .node_kind_for_id(*id)
+            .is_some_and(|k| TOKEN_KINDS.contains(&k) && grammar.node_kind_is_named(*id)),
+        Kind::Named | Kind::Any => false,
+    };
+    alternatives(&p.root, &p.preds, &token)
 }
 
-fn alternatives(alts: &[NodePat], preds: &[Pred]) -> Vec<Vec<String>> {
-    let mut per: Vec<Vec<Vec<String>>> = alts
+fn alternatives(alts: &[NodePat], preds: &[Pred], token: &dyn Fn(&Kind) -> bool) -> Groups {
+    let mut per: Vec<Groups> = alts
         .iter()
         .map(|a| {
             let mut groups = Vec::new();
-            node_literals(a, preds, &mut groups);
+            node_literals(a, preds, token, &mut groups);
             groups
         })
         .collect();
     if per.len() == 1 {
         return per.pop().unwrap_or_default();
     }
-    let mut union: Vec<String> = Vec::new();
+    let mut union: Vec<Lit> = Vec::new();
     for groups in &per {
         // Each alternative's most selective group; one alternative free of literals frees all.
         let Some(best) = groups.iter().min_by_key(|g| g.len()) else {
@@ -116,28 +178,42 @@ fn alternatives(alts: &[NodePat], preds: &[Pred]) -> Vec<Vec<String>> {
     vec![union]
 }
 
-fn node_literals(np: &NodePat, preds: &[Pred], out: &mut Vec<Vec<String>>) {
+fn node_literals(np: &NodePat, preds: &[Pred], token: &dyn Fn(&Kind) -> bool, out: &mut Groups) {
+    let whole_token = token(&np.kind);
     for &cap in &np.caps {
-        out.extend(preds.iter().filter_map(|p| pred_literals(p, cap)));
+        out.extend(
+            preds
+                .iter()
+                .filter_map(|p| pred_literals(p, cap, whole_token)),
+        );
     }
     for step in &np.children {
-        out.extend(alternatives(&step.alts, preds));
+        out.extend(alternatives(&step.alts, preds, token));
     }
 }
 
-/// What `pred` lets the text of capture `cap` be, as strings one of which that text contains.
-fn pred_literals(pred: &Pred, cap: u32) -> Option<Vec<String>> {
-    let group: Vec<String> = match pred {
-        Pred::EqStr(a, s, true) if *a == cap => vec![String::from_utf8(s.to_vec()).ok()?],
-        Pred::AnyOf(a, vals, true) if *a == cap => vals
-            .iter()
-            .map(|v| String::from_utf8(v.to_vec()).ok())
-            .collect::<Option<_>>()?,
-        Pred::Match(a, re, true) if *a == cap => regex_literals(re.as_str())?,
+/// What `pred` lets the text of capture `cap` be, as strings one of which that text contains;
+/// `token`: the capture is an identifier-like token, so a whole-text string is a whole token.
+fn pred_literals(pred: &Pred, cap: u32, token: bool) -> Option<Vec<Lit>> {
+    let whole = |s: &[u8]| {
+        Some(Lit {
+            text: String::from_utf8(s.to_vec()).ok()?,
+            token,
+        })
+    };
+    let group: Vec<Lit> = match pred {
+        Pred::EqStr(a, s, true) if *a == cap => vec![whole(s)?],
+        Pred::AnyOf(a, vals, true) if *a == cap => {
+            vals.iter().map(|v| whole(v)).collect::<Option<_>>()?
+        }
+        Pred::Match(a, re, true) if *a == cap => regex_literals(re.as_str())?
+            .into_iter()
+            .map(Lit::plain)
+            .collect(),
         _ => return None,
     };
     // An empty string is in every text: no requirement.
-    (!group.is_empty() && group.iter().all(|l| !l.is_empty())).then_some(group)
+    (!group.is_empty() && group.iter().all(|l| !l.text.is_empty())).then_some(group)
 }
 
 #[derive(Debug)]
@@ -291,8 +367,15 @@ fn always_captured(tokens: &[Tok], cap: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::regex_literals;
-    use super::required_literals as req;
+    use super::{regex_literals, token_at, Groups, Lit};
+
+    /// The text-read literal groups of `pattern`, as strings.
+    fn req(pattern: &str) -> Vec<Vec<String>> {
+        super::required_literals(pattern)
+            .into_iter()
+            .map(|g| g.into_iter().map(|l| l.text).collect())
+            .collect()
+    }
 
     #[test]
     fn regex_literals_are_what_every_match_starts_with() {
@@ -375,15 +458,73 @@ mod tests {
         assert!(req(r#"((call (identifier) @a (constant) @a) (#eq? @a "x"))"#).is_empty());
     }
 
-    /// Literals found from the structure of a pattern the own matcher reads.
+    /// Literals found from the structure of a pattern the own matcher reads (texts only).
     fn structural(query: &str) -> Vec<Vec<String>> {
+        structural_lits(query)
+            .into_iter()
+            .map(|g| {
+                let mut g: Vec<String> = g.into_iter().map(|l| l.text).collect();
+                g.sort();
+                g
+            })
+            .collect()
+    }
+
+    fn structural_lits(query: &str) -> Groups {
         let grammar = crate::lang::Lang::Ruby.grammar();
         let patterns = crate::rule::pattern::read(&grammar, query).expect("readable");
-        let mut groups = super::pattern_literals(&patterns.patterns[0]);
-        for g in &mut groups {
-            g.sort();
-        }
-        groups
+        super::pattern_literals(&patterns.patterns[0], &grammar)
+    }
+
+    #[test]
+    fn whole_text_strings_of_identifier_tokens_must_occur_as_tokens() {
+        let token = |s: &str| Lit {
+            text: s.into(),
+            token: true,
+        };
+        assert_eq!(
+            structural_lits(
+                r#"((call receiver: (constant) @c method: (identifier) @m) (#eq? @c "User") (#any-of? @m "find" "exists?"))"#
+            ),
+            vec![vec![token("User")], vec![token("find"), token("exists?")]]
+        );
+        // A string (not a token), a wildcard, a regex: plain strings.
+        assert_eq!(
+            structural_lits(r#"((string (string_content) @s) (#eq? @s "x"))"#),
+            vec![vec![Lit::plain("x")]]
+        );
+        assert_eq!(
+            structural_lits(r#"((call method: (_) @m) (#eq? @m "find"))"#),
+            vec![vec![Lit::plain("find")]]
+        );
+        assert_eq!(
+            structural_lits(r#"((call method: (identifier) @m) (#match? @m "^find_"))"#),
+            vec![vec![Lit::plain("find_")]]
+        );
+    }
+
+    #[test]
+    fn a_token_occurrence_is_not_glued_to_a_word() {
+        let at = |text: &str, lit: &str| {
+            let i = text.find(lit).expect("present");
+            token_at(text.as_bytes(), i, lit.as_bytes())
+        };
+        assert!(at("x.get(1)", "get"));
+        assert!(at("get", "get"));
+        assert!(!at("target", "get"));
+        assert!(!at("x.getter", "get"));
+        assert!(!at("_get", "get"));
+        assert!(!at("get_x", "get"));
+        assert!(!at("get1", "get"));
+        // Conservative where a lexer may split: after a digit, next to non-ASCII, `$`, `?`.
+        assert!(at("1get", "get"));
+        assert!(at("éget", "get"));
+        assert!(at("getä", "get"));
+        assert!(at("$get", "get"));
+        assert!(at("get?", "get"));
+        // Edges that are not word characters are not checked.
+        assert!(at("a$queryRaw", "$queryRaw"));
+        assert!(at("x.exists?y", "exists?"));
     }
 
     #[test]
