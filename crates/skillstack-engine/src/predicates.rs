@@ -738,31 +738,139 @@ fn is_server_action(f: Node, src: &str) -> bool {
 /// function: `const q = …`, `const { q } = …`, `q = …`, `$q = …`.
 fn local_definition<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
     let name = text(var, src);
-    let scope = {
-        let mut cur = var.parent();
-        let mut found = None;
-        while let Some(n) = cur {
-            let is_fn = matches!(
-                n.kind(),
-                "function_declaration"
-                    | "function_expression"
-                    | "arrow_function"
-                    | "method_definition"
-                    | "method"
-                    | "singleton_method"
-                    | "function_definition"
-                    | "method_declaration"
-                    | "anonymous_function"
-                    | "program"
-            );
-            if is_fn {
-                found = Some(n);
-                break;
-            }
-            cur = n.parent();
+    let scope = local_scope(var)?;
+    if name.is_empty() {
+        return None;
+    }
+    // Only nodes whose text is the name can bind it, so look where the name occurs before the
+    // variable instead of walking the whole scope (a class body or file, for code outside a
+    // method, with a lookup per splice). The same definitions as `local_definition_by_walk`.
+    let mut best: Option<Node> = None;
+    let mut consider = |decl: Node<'t>, value: Node<'t>| {
+        if decl.start_byte() < var.start_byte()
+            && best.is_none_or(|b| b.start_byte() < value.start_byte())
+        {
+            best = Some(value);
         }
-        found?
     };
+    let region = src.get(scope.start_byte()..var.start_byte()).unwrap_or("");
+    let step = name.chars().next().map_or(1, char::len_utf8);
+    let mut from = 0;
+    while let Some(i) = region.get(from..).and_then(|r| r.find(name)) {
+        let at = scope.start_byte() + from + i;
+        from += i + step;
+        let path = path_to(scope, at, at + name.len());
+        // The nodes spanning exactly the name, innermost last.
+        let same = path
+            .iter()
+            .rposition(|n| n.start_byte() != at || n.end_byte() != at + name.len())
+            .map_or(0, |i| i + 1);
+        // `x = …`, `const x = …`.
+        for k in same.max(1)..path.len() {
+            if let Some((decl, value)) = binding_of_target(path[k - 1], path[k]) {
+                if !matches!(path[k].kind(), "object_pattern" | "array_pattern") {
+                    consider(decl, value);
+                }
+            }
+        }
+        // `const { x } = …`, `[a, x] = …`: a name inside a destructuring target.
+        let named = path[same.max(1)..].iter().any(|n| {
+            matches!(
+                n.kind(),
+                "shorthand_property_identifier_pattern" | "identifier"
+            )
+        });
+        if named && same > 0 {
+            patterns_on(&path[..same], &mut consider);
+        }
+    }
+    // A destructuring target around the variable itself binds every name in it, the variable's
+    // too (`const { a = x } = o` for `x`).
+    let around = path_to(scope, var.start_byte(), var.end_byte());
+    patterns_on(&around, &mut |decl, value| {
+        if binding_target(decl).is_some_and(|t| pattern_binds(t, name, src)) {
+            consider(decl, value);
+        }
+    });
+    best
+}
+
+/// `scope` and its descendants containing `start..end`, outermost first (one descent: a
+/// `Node::parent` call walks down from the root each time).
+fn path_to(scope: Node, start: usize, end: usize) -> Vec<Node> {
+    let mut path = vec![scope];
+    let mut cursor = scope.walk();
+    while cursor.goto_first_child_for_byte(start).is_some() {
+        let n = cursor.node();
+        if n.start_byte() > start || n.end_byte() < end {
+            break;
+        }
+        path.push(n);
+    }
+    path
+}
+
+/// Calls `found(declaration, value)` for each destructuring pattern on `path` (ancestors,
+/// outermost first; the first is the scope) that is the target of a declaration or assignment.
+fn patterns_on<'t>(path: &[Node<'t>], found: &mut dyn FnMut(Node<'t>, Node<'t>)) {
+    for k in 2..path.len() {
+        if matches!(path[k].kind(), "object_pattern" | "array_pattern") {
+            if let Some((decl, value)) = binding_of_target(path[k - 1], path[k]) {
+                found(decl, value);
+            }
+        }
+    }
+}
+
+/// The function (or program) whose locals `var` is among.
+fn local_scope(var: Node) -> Option<Node> {
+    let mut cur = var.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "function_declaration"
+                | "function_expression"
+                | "arrow_function"
+                | "method_definition"
+                | "method"
+                | "singleton_method"
+                | "function_definition"
+                | "method_declaration"
+                | "anonymous_function"
+                | "program"
+        ) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The target of a declaration or assignment node (`name` / `left`) and its value.
+fn binding_target(decl: Node) -> Option<Node> {
+    match decl.kind() {
+        "variable_declarator" => decl.child_by_field_name("name"),
+        "assignment_expression" | "assignment" => decl.child_by_field_name("left"),
+        _ => None,
+    }
+}
+
+/// When `x` is the target of `decl`, its parent declaration or assignment: `decl` and its value.
+fn binding_of_target<'t>(decl: Node<'t>, x: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+    let value = match decl.kind() {
+        "variable_declarator" => decl.child_by_field_name("value"),
+        "assignment_expression" | "assignment" => decl.child_by_field_name("right"),
+        _ => None,
+    }?;
+    (binding_target(decl)?.id() == x.id()).then_some((decl, value))
+}
+
+/// The definition [`local_definition`] finds, by walking every node of the scope: the test
+/// oracle for its faster search.
+#[cfg(test)]
+fn local_definition_by_walk<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let name = text(var, src);
+    let scope = local_scope(var)?;
     let mut best: Option<Node> = None;
     let mut stack = vec![scope];
     while let Some(n) = stack.pop() {
@@ -1603,6 +1711,70 @@ mod tests {
             Some("makeToken".into())
         );
         assert_eq!(binding(l, "<?php sleep(rand(1, 5));", "rand(1, 5)"), None);
+    }
+
+    /// The search for a local variable's definition finds what walking its whole scope finds,
+    /// for every local variable of every fixture (and of `SKILLSTACK_MATCH_CORPUS`, locally).
+    #[test]
+    fn local_definitions_match_the_walk_over_the_scope() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs = vec![root.join("fixtures"), root.join("skills")];
+        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
+            dirs.extend(std::env::split_paths(&extra));
+        }
+        let snippets = [
+            (
+                Lang::TypeScript,
+                "const { a = x } = o; const [b, { c }] = p; let d; d = c; f(x, b, c, d);",
+            ),
+            (
+                Lang::TypeScript,
+                "function f() { const q = req.query.q; const q2 = q; q = 1; return g(q, q2); }",
+            ),
+            (
+                Lang::Ruby,
+                "def show\n  q = params[:q]\n  q = q.strip\n  where(\"a = #{q}\")\nend\n",
+            ),
+            (
+                Lang::Php,
+                "<?php function f($r) { $q = $r->q; $qq = $q; return g($q, $qq); }",
+            ),
+        ];
+        let mut sources: Vec<(Lang, String)> =
+            snippets.iter().map(|(l, s)| (*l, s.to_string())).collect();
+        for dir in dirs {
+            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
+                let path = entry.into_path();
+                if let (Some(lang), Ok(src)) =
+                    (Lang::from_path(&path), std::fs::read_to_string(&path))
+                {
+                    sources.push((lang, src));
+                }
+            }
+        }
+        let mut checked = 0;
+        for (lang, src) in &sources {
+            let tree = parse(*lang, src);
+            let mut stack = vec![tree.root_node()];
+            while let Some(n) = stack.pop() {
+                if is_local_variable(n, *lang) {
+                    let fast = local_definition(n, src).map(|d| d.id());
+                    let walk = local_definition_by_walk(n, src).map(|d| d.id());
+                    assert_eq!(
+                        fast,
+                        walk,
+                        "{:?} at {:?} in {}",
+                        text(n, src),
+                        n.start_position(),
+                        &src[..src.len().min(80)]
+                    );
+                    checked += 1;
+                }
+                let mut c = n.walk();
+                stack.extend(n.children(&mut c));
+            }
+        }
+        assert!(checked > 2000, "{checked}");
     }
 
     /// Also checks that where it holds, the text has what the prefilter requires.
