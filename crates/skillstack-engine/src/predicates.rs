@@ -1717,11 +1717,6 @@ mod tests {
     /// for every local variable of every fixture (and of `SKILLSTACK_MATCH_CORPUS`, locally).
     #[test]
     fn local_definitions_match_the_walk_over_the_scope() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut dirs = vec![root.join("fixtures"), root.join("skills")];
-        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
-            dirs.extend(std::env::split_paths(&extra));
-        }
         let snippets = [
             (
                 Lang::TypeScript,
@@ -1742,16 +1737,7 @@ mod tests {
         ];
         let mut sources: Vec<(Lang, String)> =
             snippets.iter().map(|(l, s)| (*l, s.to_string())).collect();
-        for dir in dirs {
-            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
-                let path = entry.into_path();
-                if let (Some(lang), Ok(src)) =
-                    (Lang::from_path(&path), std::fs::read_to_string(&path))
-                {
-                    sources.push((lang, src));
-                }
-            }
-        }
+        sources.extend(crate::testing::corpus_sources(&["skills"]).map(|(_, l, s)| (l, s)));
         let mut checked = 0;
         for (lang, src) in &sources {
             let tree = parse(*lang, src);

@@ -17,6 +17,31 @@ use crate::discover::{discover, WalkOptions};
 use crate::rule::{Confidence, RuleSet};
 use crate::suppress::comment_ranges;
 
+/// The source files the engine's differential tests run over, read one at a time: the
+/// repository's `fixtures/` and `dirs` (relative to the repository), and the directories
+/// `SKILLSTACK_MATCH_CORPUS` lists (real apps, checked locally).
+#[cfg(test)]
+pub(crate) fn corpus_sources(
+    dirs: &[&str],
+) -> impl Iterator<Item = (PathBuf, crate::lang::Lang, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut all: Vec<PathBuf> = std::iter::once("fixtures")
+        .chain(dirs.iter().copied())
+        .map(|d| root.join(d))
+        .collect();
+    if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
+        all.extend(std::env::split_paths(&extra));
+    }
+    all.into_iter()
+        .flat_map(|dir| ignore::WalkBuilder::new(dir).build().flatten())
+        .filter_map(|entry| {
+            let path = entry.into_path();
+            let lang = crate::lang::Lang::from_path(&path)?;
+            let src = std::fs::read_to_string(&path).ok()?;
+            Some((path, lang, src))
+        })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AnnotationKind {
     RuleId,

@@ -764,7 +764,6 @@ mod tests {
     #[test]
     fn the_own_matcher_finds_what_tree_sitter_finds() {
         let set = built_in_set();
-        let files = corpus_files();
         let plans: Vec<(Plan, Query)> = Lang::ALL
             .iter()
             .map(|&lang| {
@@ -777,13 +776,7 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(3600);
         let mut checked_files = 0;
         let mut checked_matches = 0;
-        for path in files {
-            let Some(lang) = Lang::from_path(&path) else {
-                continue;
-            };
-            let Ok(src) = std::fs::read_to_string(&path) else {
-                continue;
-            };
+        for (path, lang, src) in crate::testing::corpus_sources(&[]) {
             {
                 let tree =
                     crate::analyze::parse(lang, &src, std::time::Duration::from_secs(60)).unwrap();
@@ -861,22 +854,6 @@ mod tests {
         assert!(checked_matches > 500, "{checked_matches}");
     }
 
-    /// The fixtures, and the directories `SKILLSTACK_MATCH_CORPUS` adds (real apps, checked locally).
-    fn corpus_files() -> Vec<std::path::PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut dirs = vec![root.join("fixtures")];
-        if let Some(extra) = std::env::var_os("SKILLSTACK_MATCH_CORPUS") {
-            dirs.extend(std::env::split_paths(&extra));
-        }
-        let mut files = Vec::new();
-        for dir in dirs {
-            for entry in ignore::WalkBuilder::new(dir).build().flatten() {
-                files.push(entry.into_path());
-            }
-        }
-        files
-    }
-
     /// The literal prefilter never drops a pattern that has a hit: on every file of the corpus,
     /// each match of every built-in pattern whose `where` conditions hold (without an app
     /// model: entry-point conditions do not hold) is of a pattern the file's text keeps.
@@ -886,13 +863,7 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(3600);
         let matchers: Vec<_> = set.iter().map(|r| &r.matchers).collect();
         let (mut checked_hits, mut checked_matches) = (0, 0);
-        for path in corpus_files() {
-            let Some(lang) = Lang::from_path(&path) else {
-                continue;
-            };
-            let Ok(src) = std::fs::read_to_string(&path) else {
-                continue;
-            };
+        for (path, lang, src) in crate::testing::corpus_sources(&[]) {
             let tree =
                 crate::analyze::parse(lang, &src, std::time::Duration::from_secs(60)).unwrap();
             let chosen = set.select_patterns(lang, &src, &|_, _| true);
