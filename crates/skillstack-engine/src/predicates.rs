@@ -846,7 +846,7 @@ fn local_scope(var: Node) -> Option<Node> {
     None
 }
 
-/// The target of a declaration or assignment node (`name` / `left`) and its value.
+/// The target of a declaration or assignment node: its `name` / `left`.
 fn binding_target(decl: Node) -> Option<Node> {
     match decl.kind() {
         "variable_declarator" => decl.child_by_field_name("name"),
