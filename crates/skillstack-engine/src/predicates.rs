@@ -742,9 +742,9 @@ fn local_definition<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
     if name.is_empty() {
         return None;
     }
-    // Only nodes whose text is the name can bind it, so look where the name occurs before the
-    // variable instead of walking the whole scope (a class body or file, for code outside a
-    // method, with a lookup per splice). The same definitions as `local_definition_by_walk`.
+    // Only nodes whose text is the name can bind it, so look only where the name occurs before
+    // the variable instead of walking the whole scope (a class body or file, for code outside
+    // a method, with a lookup per splice). The same definitions as `local_definition_by_walk`.
     let mut best: Option<Node> = None;
     let mut consider = |decl: Node<'t>, value: Node<'t>| {
         if decl.start_byte() < var.start_byte()
@@ -753,35 +753,65 @@ fn local_definition<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
             best = Some(value);
         }
     };
+    // Where the name occurs before the variable, ascending.
     let region = src.get(scope.start_byte()..var.start_byte()).unwrap_or("");
     let step = name.chars().next().map_or(1, char::len_utf8);
+    let mut occurrences = Vec::new();
     let mut from = 0;
     while let Some(i) = region.get(from..).and_then(|r| r.find(name)) {
-        let at = scope.start_byte() + from + i;
+        occurrences.push(scope.start_byte() + from + i);
         from += i + step;
-        let path = path_to(scope, at, at + name.len());
-        // The nodes spanning exactly the name, innermost last.
-        let same = path
-            .iter()
-            .rposition(|n| n.start_byte() != at || n.end_byte() != at + name.len())
-            .map_or(0, |i| i + 1);
-        // `x = …`, `const x = …`.
-        for k in same.max(1)..path.len() {
-            if let Some((decl, value)) = binding_of_target(path[k - 1], path[k]) {
-                if !matches!(path[k].kind(), "object_pattern" | "array_pattern") {
+    }
+    let len = name.len();
+    let holds_one = |n: Node| {
+        let i = occurrences.partition_point(|&p| p < n.start_byte());
+        occurrences.get(i).is_some_and(|&p| p + len <= n.end_byte())
+    };
+    // One walk down to every occurrence (subtrees without one are skipped), keeping the path
+    // of ancestors and, among them, the destructuring patterns that are assignment targets:
+    // each node is visited once however many occurrences it holds.
+    let mut cursor = scope.walk();
+    let mut path = vec![scope];
+    let mut targets: Vec<(usize, Node, Node)> = Vec::new();
+    let mut more = !occurrences.is_empty() && cursor.goto_first_child();
+    while more {
+        let n = cursor.node();
+        if holds_one(n) {
+            let parent = path.last().copied();
+            let bound = parent.and_then(|p| binding_of_target(p, n));
+            let pattern = matches!(n.kind(), "object_pattern" | "array_pattern");
+            let exact = n.end_byte() == n.start_byte() + len
+                && occurrences.binary_search(&n.start_byte()).is_ok();
+            if exact {
+                // `x = …`, `const x = …`.
+                if let Some((decl, value)) = bound.filter(|_| !pattern) {
                     consider(decl, value);
                 }
+                // `const { x } = …`, `[a, x] = …`: a name inside a destructuring target.
+                if matches!(
+                    n.kind(),
+                    "shorthand_property_identifier_pattern" | "identifier"
+                ) {
+                    for &(_, decl, value) in &targets {
+                        consider(decl, value);
+                    }
+                }
             }
+            path.push(n);
+            if let Some((decl, value)) = bound.filter(|_| pattern) {
+                targets.push((path.len(), decl, value));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            leave(&mut path, &mut targets);
         }
-        // `const { x } = …`, `[a, x] = …`: a name inside a destructuring target.
-        let named = path[same.max(1)..].iter().any(|n| {
-            matches!(
-                n.kind(),
-                "shorthand_property_identifier_pattern" | "identifier"
-            )
-        });
-        if named && same > 0 {
-            patterns_on(&path[..same], &mut consider);
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() || path.len() <= 1 {
+                more = false;
+                break;
+            }
+            leave(&mut path, &mut targets);
         }
     }
     // A destructuring target around the variable itself binds every name in it, the variable's
@@ -793,6 +823,14 @@ fn local_definition<'t>(var: Node<'t>, src: &str) -> Option<Node<'t>> {
         }
     });
     best
+}
+
+/// Steps out of the innermost node of `path`, and of the target pattern it is, if it is one.
+fn leave<'t>(path: &mut Vec<Node<'t>>, targets: &mut Vec<(usize, Node<'t>, Node<'t>)>) {
+    if targets.last().is_some_and(|t| t.0 == path.len()) {
+        targets.pop();
+    }
+    path.pop();
 }
 
 /// `scope` and its descendants containing `start..end`, outermost first (one descent: a
