@@ -758,6 +758,21 @@ mod tests {
         }
     }
 
+    /// Every match of every own-matcher pattern in `tree`, none filtered out, with no deadline.
+    fn every_match<'t>(own: &Own, tree: &'t Tree, src: &str) -> Vec<walk::Found<'t>> {
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        walk::matches(
+            &own.patterns,
+            &own.index,
+            &|_| true,
+            tree,
+            src.as_bytes(),
+            MAX_START_DEPTH,
+            far,
+        )
+        .expect("the walk finishes within an hour")
+    }
+
     /// Every built-in rule's patterns, on every fixture file of their grammar: the rules' own matcher finds exactly tree-sitter's matches (pattern, captures
     /// and their nodes), in the same order. `SKILLSTACK_MATCH_CORPUS` adds directories (real
     /// apps, checked locally).
@@ -773,7 +788,6 @@ mod tests {
                 (plan, query)
             })
             .collect();
-        let far = Instant::now() + std::time::Duration::from_secs(3600);
         let mut checked_files = 0;
         let mut checked_matches = 0;
         for (path, lang, src) in crate::testing::corpus_sources(&[]) {
@@ -801,27 +815,18 @@ mod tests {
                             .map(|c| (names[c.index as usize].to_string(), c.node.byte_range())),
                     ));
                 }
-                let ours: Vec<String> = walk::matches(
-                    &own.patterns,
-                    &own.index,
-                    &|_| true,
-                    &tree,
-                    src.as_bytes(),
-                    MAX_START_DEPTH,
-                    far,
-                )
-                .unwrap()
-                .into_iter()
-                .map(|f| {
-                    show(
-                        f.pattern,
-                        &mut f
-                            .captures
-                            .iter()
-                            .map(|c| (names[c.index as usize].clone(), c.node.byte_range())),
-                    )
-                })
-                .collect();
+                let ours: Vec<String> = every_match(own, &tree, &src)
+                    .into_iter()
+                    .map(|f| {
+                        show(
+                            f.pattern,
+                            &mut f
+                                .captures
+                                .iter()
+                                .map(|c| (names[c.index as usize].clone(), c.node.byte_range())),
+                        )
+                    })
+                    .collect();
                 if ours != theirs && std::env::var_os("SKILLSTACK_MATCH_ALL").is_some() {
                     let i = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
                     eprintln!(
@@ -860,7 +865,6 @@ mod tests {
     #[test]
     fn the_literal_prefilter_keeps_every_pattern_with_a_hit() {
         let set = built_in_set();
-        let far = Instant::now() + std::time::Duration::from_secs(3600);
         let matchers: Vec<_> = set.iter().map(|r| &r.matchers).collect();
         let (mut checked_hits, mut checked_matches) = (0, 0);
         for (path, lang, src) in crate::testing::corpus_sources(&[]) {
@@ -874,16 +878,7 @@ mod tests {
                 file: None,
                 project: None,
             };
-            let all = walk::matches(
-                &own.patterns,
-                &own.index,
-                &|_| true,
-                &tree,
-                src.as_bytes(),
-                MAX_START_DEPTH,
-                far,
-            )
-            .unwrap();
+            let all = every_match(own, &tree, &src);
             let grammar = lang.grammar();
             let occurs = |l: &super::super::prefilter::Lit| {
                 src.match_indices(l.text.as_str())
